@@ -76,7 +76,10 @@ def alembic_config(database_url: str) -> Any:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(ALEMBIC_DIR))
-    cfg.set_main_option("sqlalchemy.url", sync_url(database_url).render_as_string(False))
+    # configparser treats "%" as interpolation; URLs may carry %-escapes (e.g. search_path options)
+    cfg.set_main_option(
+        "sqlalchemy.url", sync_url(database_url).render_as_string(False).replace("%", "%%")
+    )
     cfg.attributes["database_url"] = database_url
     return cfg
 

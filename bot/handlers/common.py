@@ -1,0 +1,52 @@
+"""Small pieces every handler module shares: the chat's language, admin checks, error replies."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.i18n import pick_language, tr
+from bot.services import get_services
+from bot.storage.admins import audit, is_admin
+from bot.storage.subscribers import find_subscriber
+
+
+async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The language to answer in: the subscriber's choice, else the user's Telegram language."""
+    services = get_services(context)
+    chat = update.effective_chat
+    if chat is not None:
+        async with services.sessions() as session:
+            subscriber = await find_subscriber(session, chat.id)
+        if subscriber is not None:
+            return subscriber.language
+    user = update.effective_user
+    return pick_language(user.language_code if user else None)
+
+
+async def require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> bool:
+    """True for admins; anyone else gets a polite refusal and the try goes to the audit log."""
+    services = get_services(context)
+    user = update.effective_user
+    if user is not None and await is_admin(services, user.id):
+        return True
+    if user is not None:
+        async with services.sessions() as session, session.begin():
+            await audit(session, user.id, action, detail="refused: not an admin", allowed=False)
+    lang = await chat_language(update, context)
+    text = tr(lang, "Sorry, this command is for the organisers who run this bot.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)
+    return False
+
+
+async def reply_error(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell the person something went wrong on our side, without details."""
+    lang = await chat_language(update, context)
+    text = tr(lang, "Something went wrong on our side. Please try again in a minute.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=True)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(text)

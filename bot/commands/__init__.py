@@ -1,0 +1,1 @@
+"""Implementations of the `tocsin` sub-commands; bot/cli.py parses the arguments."""

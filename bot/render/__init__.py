@@ -1,0 +1,1 @@
+"""Every text and keyboard a person sees: Telegram HTML, escaped, through the message catalogs."""

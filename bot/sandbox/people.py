@@ -1,0 +1,288 @@
+"""Simulated Telegram users and group chats that talk to the bot through the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.sandbox.objects import Button, CallbackAnswer, SimMessage
+
+if TYPE_CHECKING:
+    from bot.sandbox.server import Sandbox
+
+__all__ = ["SimChat", "SimUser"]
+
+_POLL_INTERVAL = 0.01
+
+
+class _Chat:
+    """State shared by private chats and groups: history, message ids, a readable timeline."""
+
+    chat_id: int
+    kind: str
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self._sb = sandbox
+        self.history: dict[int, SimMessage] = {}
+        self._next_id = 1
+        # Timeline for transcripts: ("user", SimMessage) | ("bot", SimMessage) | ("press", str)
+        # | ("answer", CallbackAnswer)
+        self.timeline: list[tuple[str, Any]] = []
+        self._cursor = 0
+        self.topics: dict[int, str] = {}
+
+    def _allocate_id(self) -> int:
+        mid = self._next_id
+        self._next_id += 1
+        return mid
+
+    @property
+    def inbox(self) -> list[SimMessage]:
+        """Messages the bot sent to this chat, in order, edits applied (deleted ones flagged)."""
+        return [m for m in self.history.values() if m.from_bot]
+
+    def chat_dict(self) -> dict[str, Any]:
+        """The Bot API Chat object."""
+        raise NotImplementedError
+
+    def transcript(self) -> str:
+        """The conversation as a person would read it."""
+        lines: list[str] = []
+        for kind, item in self.timeline:
+            if kind == "user":
+                lines.append("> " + item.render().replace("\n", "\n> "))
+            elif kind == "press":
+                lines.append(f"> [pressed {item}]")
+            elif kind == "answer":
+                if item.text:
+                    lines.append(f"  ({'alert' if item.show_alert else 'toast'}: {item.text})")
+            else:
+                lines.append(item.render())
+        return "\n".join(lines)
+
+    async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 5.0) -> None:
+        """Poll until predicate(self) is true; TimeoutError shows the conversation so far."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"condition not met within {timeout}s for chat {self.chat_id}; "
+                    f"conversation so far:\n{self.transcript() or '(empty)'}"
+                )
+            await asyncio.sleep(_POLL_INTERVAL)
+
+    async def next_message(self, timeout: float = 5.0, containing: str | None = None) -> SimMessage:
+        """The next bot message not returned before (optionally containing a substring)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            inbox = self.inbox
+            while self._cursor < len(inbox):
+                msg = inbox[self._cursor]
+                self._cursor += 1
+                if containing is None or containing in msg.text:
+                    return msg
+            if time.monotonic() >= deadline:
+                wanted = f" containing {containing!r}" if containing else ""
+                raise TimeoutError(
+                    f"no new bot message{wanted} within {timeout}s for chat {self.chat_id}; "
+                    f"conversation so far:\n{self.transcript() or '(empty)'}"
+                )
+            await asyncio.sleep(_POLL_INTERVAL)
+
+    def add_topic(self, name: str) -> int:
+        """Create a forum topic; returns its message_thread_id."""
+        thread_id = self._allocate_id()
+        self.topics[thread_id] = name
+        return thread_id
+
+
+class SimUser(_Chat):
+    """A simulated person; their private chat with the bot has chat id == user id."""
+
+    kind = "private"
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        user_id: int,
+        first_name: str,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+        started: bool = True,
+    ) -> None:
+        super().__init__(sandbox)
+        self.user_id = user_id
+        self.chat_id = user_id
+        self.first_name = first_name
+        self.last_name = last_name
+        self.username = username
+        self.language_code = language_code
+        self.blocked = False
+        self.deactivated = False
+        # Telegram refuses to let a bot write first; users made by add_user have started it.
+        self.started = started
+        self.answers: list[CallbackAnswer] = []
+
+    def user_dict(self) -> dict[str, Any]:
+        """The Bot API User object."""
+        d: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            d["last_name"] = self.last_name
+        if self.username:
+            d["username"] = self.username
+        if self.language_code:
+            d["language_code"] = self.language_code
+        return d
+
+    def chat_dict(self) -> dict[str, Any]:
+        """The Bot API Chat object of the private chat."""
+        d: dict[str, Any] = {"id": self.user_id, "type": "private", "first_name": self.first_name}
+        if self.last_name:
+            d["last_name"] = self.last_name
+        if self.username:
+            d["username"] = self.username
+        return d
+
+    def block(self) -> None:
+        """The user blocks the bot: sends get 403 "bot was blocked by the user"."""
+        self.blocked = True
+
+    def unblock(self) -> None:
+        """The user unblocks the bot."""
+        self.blocked = False
+
+    def deactivate(self) -> None:
+        """The account is deleted: sends get 403 "user is deactivated"."""
+        self.deactivated = True
+
+    async def send(self, text: str, reply_to: SimMessage | None = None) -> SimMessage:
+        """Write ``text`` to the bot (commands get bot_command entities like Telegram's)."""
+        self.started = True
+        self.blocked = False
+        msg = self._sb.user_message(self, self, kind="text", text=text, reply_to=reply_to)
+        return msg
+
+    async def send_photo(self, caption: str = "", data: bytes | None = None) -> SimMessage:
+        """Send the bot a photo (a fake file the bot can fetch with getFile)."""
+        self.started = True
+        return self._sb.user_message(self, self, kind="photo", text=caption, photo_data=data)
+
+    async def forward(
+        self,
+        msg_text: str,
+        from_chat_title: str | None = "Channel",
+        from_user: SimUser | None = None,
+    ) -> SimMessage:
+        """Forward a message (from a channel by default, or from another user) to the bot."""
+        self.started = True
+        now = int(time.time())
+        if from_user is not None:
+            origin: dict[str, Any] = {
+                "type": "user",
+                "date": now,
+                "sender_user": from_user.user_dict(),
+            }
+        elif from_chat_title is not None:
+            origin = {
+                "type": "channel",
+                "date": now,
+                "chat": {"id": -1009999999999, "type": "channel", "title": from_chat_title},
+                "message_id": 42,
+            }
+        else:
+            origin = {"type": "hidden_user", "date": now, "sender_user_name": "Hidden"}
+        return self._sb.user_message(self, self, kind="text", text=msg_text, forward_origin=origin)
+
+    async def press(
+        self, text: str | None = None, *, data: str | None = None, message: SimMessage | None = None
+    ) -> str:
+        """Press an inline button (by text, exact first then substring, or by callback data)."""
+        if text is None and data is None:
+            raise ValueError("press() needs a button text or data=")
+        candidates = [message] if message is not None else list(reversed(self.inbox))
+        for exact in (True, False):
+            for msg in candidates:
+                if msg.deleted:
+                    continue
+                button = _find_button(msg, text, data, exact)
+                if button is not None:
+                    if button.callback_data is None:
+                        raise ValueError(
+                            f"button {button.text!r} is a URL button, it cannot be pressed"
+                        )
+                    self.timeline.append(("press", button.text))
+                    return self._sb.callback_query(self, self, msg, button.callback_data)
+            if data is not None:
+                break
+        raise LookupError(
+            f"no button {text or data!r} in chat {self.chat_id}; conversation:\n{self.transcript()}"
+        )
+
+
+def _find_button(msg: SimMessage, text: str | None, data: str | None, exact: bool) -> Button | None:
+    for row in msg.buttons:
+        for b in row:
+            if data is not None:
+                if b.callback_data == data:
+                    return b
+            elif text is not None and (b.text == text if exact else text in b.text):
+                return b
+    return None
+
+
+class SimChat(_Chat):
+    """A simulated group, supergroup or channel."""
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        chat_id: int,
+        title: str,
+        kind: str,
+        is_forum: bool = False,
+        bot_is_admin: bool = True,
+        username: str | None = None,
+    ) -> None:
+        super().__init__(sandbox)
+        if kind not in ("group", "supergroup", "channel"):
+            raise ValueError(f"unknown chat kind {kind!r}")
+        self.chat_id = chat_id
+        self.title = title
+        self.kind = kind
+        self.is_forum = is_forum and kind == "supergroup"
+        self.bot_is_admin = bot_is_admin
+        self.username = username
+        self.members: dict[int, str] = {}  # user id -> status (creator/administrator/member)
+
+    def chat_dict(self) -> dict[str, Any]:
+        """The Bot API Chat object."""
+        d: dict[str, Any] = {"id": self.chat_id, "type": self.kind, "title": self.title}
+        if self.username:
+            d["username"] = self.username
+        if self.is_forum:
+            d["is_forum"] = True
+        return d
+
+    def add_member(self, user: SimUser, status: str = "member") -> None:
+        """Make ``user`` a member (or "administrator"/"creator") of this chat."""
+        self.members[user.user_id] = status
+
+    async def send(self, user: SimUser, text: str, thread_id: int | None = None) -> SimMessage:
+        """``user`` writes ``text`` in this group (a channel post if this is a channel)."""
+        self.members.setdefault(user.user_id, "member")
+        return self._sb.user_message(self, user, kind="text", text=text, thread_id=thread_id)
+
+    async def press(
+        self, user: SimUser, text: str | None = None, *, data: str | None = None
+    ) -> str:
+        """``user`` presses a button on the newest bot message in this chat that has it."""
+        for exact in (True, False):
+            for msg in reversed(self.inbox):
+                button = None if msg.deleted else _find_button(msg, text, data, exact)
+                if button is not None and button.callback_data is not None:
+                    self.timeline.append(("press", button.text))
+                    return self._sb.callback_query(user, self, msg, button.callback_data)
+        raise LookupError(f"no button {text or data!r} in chat {self.chat_id}")

@@ -1,0 +1,134 @@
+"""Rate-limit arithmetic for the sender: sliding windows, pure, with the time passed in.
+
+Telegram counts requests as they arrive, so every window here is widened by a small safety
+margin: whatever the jitter between our decision to send and the arrival stays under it, the
+arrivals can never be denser than the limit.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SlidingWindow:
+    """At most `limit` events in any `window` seconds (a log of the recent event times)."""
+
+    limit: int
+    window: float
+    times: deque[float] = field(default_factory=deque)
+
+    def _trim(self, now: float) -> None:
+        while self.times and self.times[0] <= now - self.window:
+            self.times.popleft()
+
+    def next_allowed(self, now: float) -> float:
+        """The earliest time, not before `now`, at which one more event fits."""
+        self._trim(now)
+        if len(self.times) < self.limit:
+            return now
+        # the oldest event that must leave the window before one more fits
+        return max(now, self.times[len(self.times) - self.limit] + self.window)
+
+    def record(self, at: float) -> None:
+        """Note one event at `at` (times must not go backwards)."""
+        self.times.append(at)
+
+    def idle_since(self, now: float) -> bool:
+        """True when no event is left in the window (the entry can be forgotten)."""
+        self._trim(now)
+        return not self.times
+
+
+@dataclass
+class Limits:
+    """Telegram's ceilings: overall, per private chat, per group or channel."""
+
+    global_rate: float = 30.0  # messages a second overall
+    private_per_second: float = 1.0
+    group_per_minute: int = 20
+    margin: float = 0.035  # seconds added to every window (arrival jitter)
+
+
+class RateLimiter:
+    """Decides when the next message to a chat may go: the global, per-chat and 429 limits.
+
+    After a RetryAfter every request waits until the pause is over, and the global rate is
+    slowed (halved at worst) and recovers step by step while no 429 comes back.
+    """
+
+    RECOVER_EVERY = 10.0  # seconds without a 429 before the rate recovers one step
+    RECOVER_STEP = 0.1
+    MIN_FACTOR = 0.5
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.factor = 1.0
+        self.paused_until = 0.0
+        self._last_429 = float("-inf")
+        self._global = self._make_global()
+        self._chats: dict[int, SlidingWindow] = {}
+        self._last_trim = 0.0
+
+    def _make_global(self) -> SlidingWindow:
+        rate = self.limits.global_rate * self.factor
+        # a window of one second (plus margin) holding `rate` sends; below 1/s use longer windows
+        count = max(1, int(rate))
+        window = count / rate + self.limits.margin
+        return SlidingWindow(limit=count, window=window)
+
+    def _chat_window(self, chat_id: int, group: bool) -> SlidingWindow:
+        found = self._chats.get(chat_id)
+        if found is None:
+            if group:
+                found = SlidingWindow(self.limits.group_per_minute, 60.0 + self.limits.margin)
+            else:
+                found = SlidingWindow(1, 1.0 / self.limits.private_per_second + self.limits.margin)
+            self._chats[chat_id] = found
+        return found
+
+    def _recover(self, now: float) -> None:
+        if self.factor < 1.0 and now - self._last_429 >= self.RECOVER_EVERY:
+            self.factor = min(1.0, self.factor + self.RECOVER_STEP)
+            self._last_429 = now  # the next step needs another quiet period
+            old = self._global.times
+            self._global = self._make_global()
+            self._global.times = old
+
+    def chat_ready_at(self, chat_id: int, group: bool, now: float) -> float:
+        """When this chat's own limit lets one more message go."""
+        return self._chat_window(chat_id, group).next_allowed(now)
+
+    def global_ready_at(self, now: float) -> float:
+        """When the overall limit (and any 429 pause) lets one more message go."""
+        self._recover(now)
+        return max(self.paused_until, self._global.next_allowed(now))
+
+    def ready_at(self, chat_id: int, group: bool, now: float) -> float:
+        """When a message to this chat may go, all limits considered."""
+        return max(self.global_ready_at(now), self.chat_ready_at(chat_id, group, now))
+
+    def record(self, chat_id: int, group: bool, at: float) -> None:
+        """Note a message sent to this chat at `at`."""
+        self._global.record(at)
+        self._chat_window(chat_id, group).record(at)
+        if at - self._last_trim > 5.0:
+            self._last_trim = at
+            self._chats = {c: w for c, w in self._chats.items() if not w.idle_since(at)}
+
+    def on_retry_after(self, seconds: float, now: float) -> None:
+        """A 429: stop every request for `seconds` and slow down the overall rate."""
+        self.paused_until = max(self.paused_until, now + seconds + self.limits.margin)
+        self._last_429 = now
+        new_factor = max(self.MIN_FACTOR, self.factor * 0.75)
+        if new_factor != self.factor:
+            self.factor = new_factor
+            old = self._global.times
+            self._global = self._make_global()
+            self._global.times = old
+
+
+def backoff(attempt: int, base: float = 2.0, cap: float = 300.0) -> float:
+    """Seconds before retry number `attempt` (1-based) after a timeout or a 5xx: exponential."""
+    return float(min(cap, base * (2 ** max(0, attempt - 1))))

@@ -197,7 +197,13 @@ class FeedServer:
             headers["Content-Encoding"] = reply.encoding
         if reply.status == 304 or method == "HEAD":
             body = b""
-        headers.setdefault("Content-Length", str(len(body)))
+        if headers.get("Transfer-Encoding") == "chunked":
+            # no length announced: the reader only learns the size by reading
+            step = 16 * 1024
+            chunks = [body[i : i + step] for i in range(0, len(body), step)]
+            body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+        else:
+            headers.setdefault("Content-Length", str(len(body)))
         headers.setdefault("Date", formatdate(usegmt=True))
         reason = REASONS.get(reply.status, "Status")
         out = [f"HTTP/1.1 {reply.status} {reason}"]

@@ -368,3 +368,68 @@ async def fetch(
         raise FetchTimeout("timed out") from None
     except httpx.HTTPError as exc:
         raise NetworkError(type(exc).__name__) from None
+
+
+@dataclass
+class Preview:
+    """A feed fetched once before it is saved: where it is, what it is, how many items."""
+
+    url: str
+    kind: str = "rss"
+    title: str | None = None
+    items: int = 0
+    discovered: bool = False  # the address was a web page announcing this feed
+    error: str | None = None  # a log-safe reason when the address is not a usable feed
+
+
+async def preview_feed(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    kind: str | None,
+    timezone: str | None,
+    now: Any,
+    allow_private: bool,
+) -> Preview:
+    """Fetch an address once (a web page: the feed it announces) and parse it, off the loop."""
+    from jobs.feeds import (
+        FeedParseError,
+        discover_feeds,
+        looks_like_html,
+        looks_like_ics,
+        parse_body,
+    )
+
+    current = url.strip()
+    discovered = False
+    for _attempt in range(2):
+        try:
+            result = await fetch(client, current, allow_private=allow_private)
+        except FetchError as exc:
+            return Preview(current, kind or "rss", error=f"{exc.reason}: {exc}")
+        body = result.body
+        content_type = result.headers.get("content-type")
+        final = result.permanent_url or current
+        if kind != "ics" and not discovered and looks_like_html(body, content_type):
+            found = discover_feeds(body, result.url)
+            if not found:
+                return Preview(final, kind or "rss", error="a web page that announces no feed")
+            current, discovered = found[0], True
+            continue
+        detected = kind or ("ics" if looks_like_ics(body) else "rss")
+        try:
+            parsed = await asyncio.to_thread(
+                parse_body,
+                body,
+                kind=detected,
+                url=result.url,
+                content_type=content_type,
+                timezone=timezone,
+                now=now,
+            )
+        except FeedParseError as exc:
+            return Preview(final, detected, discovered=discovered, error=f"parse: {exc}")
+        return Preview(final, detected, parsed.title, len(parsed.items), discovered)
+    return Preview(
+        current, kind or "rss", discovered=True, error="the announced feed is a web page"
+    )

@@ -206,6 +206,7 @@ class Sandbox:
         private_rate: float = 1.0,
         group_per_minute: int = 20,
         enforce_limits: bool = True,
+        private_burst: int = 1,
         bot_username: str = "tocsin_sandbox_bot",
         bot_name: str = "Tocsin",
         callback_timeout: float = 15.0,
@@ -221,6 +222,9 @@ class Sandbox:
         self.paid_rate = paid_rate
         self.private_rate = private_rate
         self.group_per_minute = group_per_minute
+        # Telegram tolerates short bursts to one chat; private_burst=N allows N messages in any
+        # N/private_rate seconds (the default 1 is the strict "one a second").
+        self.private_burst = max(1, private_burst)
         self.enforce_limits = enforce_limits
         self.callback_timeout = callback_timeout
         self.requests: list[RecordedRequest] = []
@@ -589,7 +593,7 @@ class Sandbox:
         window = self._per_chat.get(chat.chat_id)
         if window is None:
             if isinstance(chat, SimUser):
-                window = SlidingWindow.per_second(self.private_rate)
+                window = SlidingWindow(self.private_burst, self.private_burst / self.private_rate)
             else:
                 window = SlidingWindow(self.group_per_minute, 60.0)
             self._per_chat[chat.chat_id] = window

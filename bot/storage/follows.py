@@ -105,7 +105,10 @@ async def follow_event(
     else:
         session.add(
             Follow(
-                subscriber_id=subscriber_id, event_id=event_id, state="following", auto=auto,
+                subscriber_id=subscriber_id,
+                event_id=event_id,
+                state="following",
+                auto=auto,
                 created_at=now,
             )
         )
@@ -135,8 +138,11 @@ async def _schedule(
         if row is None:
             session.add(
                 Reminder(
-                    subscriber_id=subscriber_id, event_id=event.id, lead_minutes=lead_minutes,
-                    due_at=due, status="pending",
+                    subscriber_id=subscriber_id,
+                    event_id=event.id,
+                    lead_minutes=lead_minutes,
+                    due_at=due,
+                    status="pending",
                 )
             )
         elif row.status == "cancelled":
@@ -154,7 +160,9 @@ async def unfollow_event(
     changed = False
     if follow is None and dismiss:
         session.add(
-            Follow(subscriber_id=subscriber_id, event_id=event_id, state="dismissed", created_at=now)
+            Follow(
+                subscriber_id=subscriber_id, event_id=event_id, state="dismissed", created_at=now
+            )
         )
         changed = True
     elif follow is not None:
@@ -191,7 +199,9 @@ async def unfollow_event(
 async def is_following(session: AsyncSession, subscriber_id: int, event_id: int) -> bool:
     """True when the subscriber follows the event."""
     state = await session.scalar(
-        select(Follow.state).where(Follow.subscriber_id == subscriber_id, Follow.event_id == event_id)
+        select(Follow.state).where(
+            Follow.subscriber_id == subscriber_id, Follow.event_id == event_id
+        )
     )
     return state == "following"
 
@@ -283,11 +293,17 @@ async def list_reminders(
     )
     return [
         ReminderView(
-            id=r.id, event_id=e.id, lead_minutes=r.lead_minutes, due_at=r.due_at,
-            event_title=e.title, event_start=e.start_at, event_timezone=e.timezone,
-            venue=e.venue, city=e.city,
+            id=r.id,
+            event_id=e.id,
+            lead_minutes=r.lead_minutes,
+            due_at=r.due_at,
+            event_title=e.title,
+            event_start=e.start_at,
+            event_timezone=e.timezone,
+            venue=e.venue,
+            city=e.city,
         )
-        for r, e in rows.tuples()
+        for r, e in rows
     ]
 
 
@@ -338,10 +354,17 @@ async def upcoming_events(
     )
     page = [
         EventView(
-            id=e.id, title=e.title, start_at=e.start_at, all_day=e.all_day, timezone=e.timezone,
-            venue=e.venue, address=e.address, city=e.city, following=bool(f),
+            id=e.id,
+            title=e.title,
+            start_at=e.start_at,
+            all_day=e.all_day,
+            timezone=e.timezone,
+            venue=e.venue,
+            address=e.address,
+            city=e.city,
+            following=bool(f),
         )
-        for e, f in rows.tuples()
+        for e, f in rows
     ]
     return page, total
 

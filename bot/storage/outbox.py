@@ -237,7 +237,7 @@ async def broadcast_counts(session: AsyncSession, broadcast_id: int) -> dict[str
         .where(Delivery.broadcast_id == broadcast_id)
         .group_by(Delivery.status)
     )
-    for status, count in rows.tuples():
+    for status, count in rows:
         counts[status] = int(count)
     return counts
 
@@ -257,7 +257,7 @@ async def outbox_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
     """Counts by status and the lag: how long the oldest due pending row has been waiting."""
     counts = dict.fromkeys(STATUSES, 0)
     rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
-    for status, count in rows.tuples():
+    for status, count in rows:
         counts[status] = int(count)
     oldest = await session.scalar(
         select(func.min(Delivery.next_attempt_at)).where(

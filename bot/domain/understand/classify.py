@@ -1,0 +1,83 @@
+"""Weighted-cue classification into crackdown / strike / protest_call / other."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .lexicon import Lexicon
+from .text import Segment
+
+
+@dataclass
+class CueScores:
+    """Summed cue weights per kind, and which cues fired (for the debug field)."""
+
+    totals: dict[str, float] = field(default_factory=dict)
+    fired: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, kind: str) -> float:
+        """The total weight of one kind."""
+        return self.totals.get(kind, 0.0)
+
+
+def score_text(text: str, lexicons: list[Lexicon], title: str = "") -> CueScores:
+    """Sum cue weights; a cue counts at most twice, and a title hit counts double."""
+    scores = CueScores()
+    for lex in lexicons:
+        for c in lex.cues:
+            hits = len(c.pattern.findall(text))
+            if title:
+                hits += len(c.pattern.findall(title))
+            if not hits:
+                continue
+            weight = c.weight * min(hits, 2)
+            scores.totals[c.kind] = scores.totals.get(c.kind, 0.0) + weight
+            scores.fired.setdefault(c.kind, []).append(f"{lex.lang}:{c.name}x{hits}")
+    return scores
+
+
+def segment_kinds(seg: Segment, lexicons: list[Lexicon]) -> set[str]:
+    """Which cue kinds fire inside one segment."""
+    kinds: set[str] = set()
+    for lex in lexicons:
+        for c in lex.cues:
+            if c.kind in kinds:
+                continue
+            if c.pattern.search(seg.text):
+                kinds.add(c.kind)
+    return kinds
+
+
+def decide(scores: CueScores, has_event: bool, event_strength: float) -> tuple[str, dict[str, float]]:
+    """Pick the category from the cue totals and whether a future protest event was found.
+
+    Precedence follows the labelling rules: crackdown, then strike, then protest call."""
+    context = scores.get("context")
+    military = scores.get("military")
+    crack = scores.get("crackdown")
+    # violence without protesters or workers in sight (war, crime) is not a crackdown
+    if context < 1:
+        crack *= 0.3
+    crack -= 1.5 * military
+    strike = scores.get("strike") - 2.0 * scores.get("weather") - 2.0 * military - 1.0 * scores.get("sport")
+    protest = scores.get("protest")
+    call = scores.get("call")
+    pc = 0.0
+    if protest > 0:
+        pc = protest + call + (3.0 + event_strength if has_event else 0.0)
+        pc -= 1.5 * scores.get("past") if not has_event else 0.0
+        pc -= 2.0 * scores.get("nonprotest") if protest < 2 else 0.0
+    pc -= 4.0 * scores.get("neg_protest")
+    values = {"crackdown": round(crack, 2), "strike": round(strike, 2), "protest_call": round(pc, 2)}
+    # A strong protest call beats weak background cues (a report of earlier arrests in a call).
+    if has_event and pc >= 6 and crack < pc and strike < pc:
+        if crack >= 8 and crack >= 0.8 * pc:
+            return "crackdown", values
+        return "protest_call", values
+    if crack >= 4.5:
+        return "crackdown", values
+    if strike >= 3:
+        return "strike", values
+    if pc >= 4:
+        return "protest_call", values
+    return "other", values

@@ -1,0 +1,182 @@
+"""understand(): classification, figures and events for one text, with the cues that fired."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .classify import decide, score_text, segment_kinds
+from .events import extract_events
+from .figures import extract_figures
+from .gazetteer import find_cities, find_countries, lookup_city
+from .lexicon import Lexicon
+from .lexicon_en import LEXICON as EN
+from .lexicon_ru import LEXICON as RU
+from .model import ExtractedEvent, Understanding
+from .text import clean, guess_lang, segments
+
+LEXICONS: dict[str, Lexicon] = {"en": EN, "ru": RU}
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except Exception:  # unknown or malformed zone names fall back to UTC
+        return ZoneInfo("UTC")
+
+
+def _lexicons(lang: str) -> list[Lexicon]:
+    # Every lexicon runs: texts mix scripts, and Kazakh-language news often quotes Russian.
+    first = LEXICONS.get(lang)
+    rest = [lex for code, lex in LEXICONS.items() if code != lang]
+    return ([first] if first else []) + rest
+
+
+def understand(
+    text: str,
+    *,
+    title: str = "",
+    published: datetime | None,
+    default_tz: str = "UTC",
+    lang: str | None = None,
+    ics_event: dict[str, Any] | None = None,
+) -> Understanding:
+    """Classify a text, read its casualty figures and the protest events it announces."""
+    try:
+        return _understand(text, title, published, default_tz, lang, ics_event)
+    except Exception as exc:  # a bad text must never stop the pipeline
+        return Understanding(lang=lang or "en", debug={"error": type(exc).__name__})
+
+
+def _understand(
+    text: str,
+    title: str,
+    published: datetime | None,
+    default_tz: str,
+    lang: str | None,
+    ics_event: dict[str, Any] | None,
+) -> Understanding:
+    text = clean(text if isinstance(text, str) else "")
+    title = clean(title if isinstance(title, str) else "")[:500].strip()
+    body = text if not title or text.lstrip().startswith(title) else f"{title}\n{text}"
+    title_end = len(title) + 1 if title and body is not text else 0
+    if title and body is text:
+        title_end = body.find(title) + len(title)
+    zone = _zone(default_tz)
+    zone_name = zone.key
+    language = lang or guess_lang(body)
+    lexicons = _lexicons(language)
+    segs = segments(body)
+    kinds = [segment_kinds(s, lexicons) for s in segs]
+    scores = score_text(body, lexicons, title)
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=zone)
+    published_day = published.astimezone(zone).date() if published is not None else None
+    countries = find_countries(body)
+    hits = find_cities(body, countries)
+    events: list[ExtractedEvent] = []
+    event_debug: dict[str, object] = {}
+    if scores.get("protest") > 0:
+        events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end)
+    strength = max((e.confidence for e in events), default=0.0)
+    category, values = decide(scores, bool(events), strength)
+    if ics_event:
+        ics = event_from_ics(ics_event, zone_name)
+        events = [ics] if ics else []
+        if category == "other" and scores.get("protest") > 0 and ics is not None:
+            category = "protest_call"
+    elif category == "other":
+        events = []
+    figures, figure_why = extract_figures(segs, lexicons, published_day)
+    cities: list[str] = []
+    for h in hits:
+        if h.place.name not in cities:
+            cities.append(h.place.name)
+        if h.place.country not in countries:
+            countries.append(h.place.country)
+    debug = {
+        "lang": language,
+        "scores": values,
+        "cues": scores.fired,
+        "figures": figure_why,
+        "events": event_debug,
+    }
+    return Understanding(
+        category=category,
+        killed=figures["killed"],
+        injured=figures["injured"],
+        arrested=figures["arrested"],
+        events=events,
+        lang=language,
+        cities=cities,
+        countries=countries,
+        debug=debug,
+    )
+
+
+def _parse_iso(value: Any) -> datetime | date | None:
+    if isinstance(value, datetime | date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip().replace("Z", "+00:00")
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            return date.fromisoformat(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def split_location(location: str) -> tuple[str | None, str | None, Any]:
+    """'Venue, 12 Some Street, City' -> venue, address, gazetteer city (or None)."""
+    parts = [p.strip() for p in re.split(r"[,\n;]", location or "") if p.strip()]
+    city = None
+    for i in range(len(parts) - 1, -1, -1):
+        found = lookup_city(re.sub(r"\b[A-Z]{1,2}\d[\w ]*$", "", parts[i]).strip())
+        if found is not None:
+            city = found
+            parts = parts[:i] + parts[i + 1 :] if len(parts) > 1 else parts[:i]
+            break
+    venue = address = None
+    if parts:
+        if re.search(r"\d", parts[0]) and len(parts) == 1:
+            address = parts[0]
+        else:
+            venue = parts[0]
+            rest = ", ".join(parts[1:])
+            address = rest or None
+    return venue, address, city
+
+
+def event_from_ics(ics: dict[str, Any], default_zone: str) -> ExtractedEvent | None:
+    """An iCalendar event as it is: times kept, location split and geocoded."""
+    start_raw = _parse_iso(ics.get("start"))
+    if start_raw is None:
+        return None
+    venue, address, place = split_location(str(ics.get("location") or ""))
+    zone_name = ics.get("timezone") or (place.timezone if place else default_zone)
+    zone = _zone(zone_name)
+    all_day = bool(ics.get("all_day")) or not isinstance(start_raw, datetime)
+
+    def aware(value: datetime | date | None) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            return datetime.combine(value, time(0, 0), zone)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=zone)
+        return value.astimezone(zone)
+
+    start = aware(start_raw)
+    assert start is not None
+    end = aware(_parse_iso(ics.get("end")))
+    status = str(ics.get("status") or "").upper()
+    return ExtractedEvent(
+        start=start, end=end, all_day=all_day, venue=venue, address=address,
+        city=place.name if place else None, country=place.country if place else None,
+        timezone=zone.key, lat=place.lat if place else None, lon=place.lon if place else None,
+        confidence=1.0, cancelled=status == "CANCELLED",
+    )

@@ -1,0 +1,286 @@
+"""Protest events from text: pick the dates that announce something ahead, then the time,
+place and city that belong to each."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from .gazetteer import CityHit, Place
+from .model import ExtractedEvent
+from .text import Segment
+from .when import DateMention, TimeMention, duration_hours, find_dates, find_times
+from .where import PlaceMention, find_places
+
+_REFUSED = re.compile(r"\b(?:отказал\w*|предложил\w*|не разрешил\w*|refused|offered|instead of|rejected|banned)\b", re.I)
+_CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
+_START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b", re.I)
+_POSSESSIVE = re.compile(r"^([A-Z][\w-]+)['\u2019]s\s+")
+
+
+@dataclass
+class _Candidate:
+    day: date
+    score: float
+    mention: DateMention
+    seg_ids: list[int] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)
+
+
+def _seg_index(segs: list[Segment], starts: list[int], pos: int) -> int:
+    return max(0, bisect.bisect_right(starts, pos) - 1)
+
+
+def extract_events(
+    text: str,
+    segs: list[Segment],
+    kinds: list[set[str]],
+    published: date | None,
+    zone_name: str,
+    city_hits: list[CityHit],
+    title_end: int,
+) -> tuple[list[ExtractedEvent], dict[str, object]]:
+    """Events announced in `text`, in text order; debug notes on how they were chosen."""
+    debug: dict[str, object] = {}
+    if not segs:
+        return [], debug
+    starts = [s.start for s in segs]
+    dates = find_dates(text, published)
+    times = find_times(text)
+    places = find_places(text)
+    seg_dates: dict[int, list[DateMention]] = {}
+    for d in dates:
+        seg_dates.setdefault(_seg_index(segs, starts, d.start), []).append(d)
+    seg_times: dict[int, list[TimeMention]] = {}
+    for t in times:
+        seg_times.setdefault(_seg_index(segs, starts, t.start), []).append(t)
+    seg_places: dict[int, list[PlaceMention]] = {}
+    for p in places:
+        seg_places.setdefault(_seg_index(segs, starts, p.start), []).append(p)
+    title_ids = {i for i, s in enumerate(segs) if s.start < title_end}
+    title_protest = any("protest" in kinds[i] for i in title_ids)
+
+    by_day: dict[date, _Candidate] = {}
+    for d in dates:
+        if d.day is None or (published is not None and d.day < published):
+            continue
+        si = _seg_index(segs, starts, d.start)
+        k = kinds[si]
+        score = 0.0
+        why = []
+        if "protest" in k:
+            score += 2
+            why.append("protest")
+        elif title_protest or any("protest" in kinds[j] for j in (si - 1, si + 1) if 0 <= j < len(segs)):
+            score += 0.75
+            why.append("protest-near")
+        if "call" in k:
+            score += 1.5
+            why.append("call")
+        if any(not t.other_zone for t in seg_times.get(si, ())):
+            score += 1.5
+            why.append("time")
+        if seg_places.get(si):
+            score += 1
+            why.append("place")
+        if "past" in k and "call" not in k:
+            score -= 2
+            why.append("past")
+        if "nonprotest" in k and "protest" not in k:
+            score -= 2
+            why.append("not-protest")
+        if d.far:
+            score -= 3
+            why.append("far")
+        if d.kind == "absolute":
+            score += 0.5
+        if _REFUSED.search(segs[si].text):
+            score -= 1
+        cand = by_day.get(d.day)
+        if cand is None:
+            by_day[d.day] = cand = _Candidate(d.day, score, d, [], why)
+        elif score > cand.score:
+            cand.score, cand.mention, cand.why = score, d, why
+        if si not in cand.seg_ids:
+            cand.seg_ids.append(si)
+    ranked = sorted(by_day.values(), key=lambda c: (-c.score, c.mention.start))
+    debug["date_candidates"] = [f"{c.day.isoformat()}:{c.score:g}:{'+'.join(c.why)}" for c in ranked[:6]]
+    if not ranked or ranked[0].score < 1.5:
+        return [], debug
+    chosen = [ranked[0]]
+    for c in ranked[1:]:
+        si = _seg_index(segs, starts, c.mention.start)
+        own_time = any(not t.other_zone for t in seg_times.get(si, ()))
+        if c.score >= 4 and own_time and seg_places.get(si) and si not in chosen[0].seg_ids:
+            chosen.append(c)
+    multi = len(chosen) > 1
+    chosen.sort(key=lambda c: c.mention.start)
+    events = []
+    for c in chosen:
+        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids))
+    return events, debug
+
+
+def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
+               seg_times: dict[int, list[TimeMention]], multi: bool) -> TimeMention | None:
+    best_si = next(i for i in c.seg_ids if segs[i].start <= c.mention.start < segs[i].end + 1)
+    order = [best_si] + [i for i in c.seg_ids if i != best_si]
+    for si in order:
+        options = [t for t in seg_times.get(si, ()) if not t.other_zone]
+        if options:
+            after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
+            return (after or options)[0]
+    # structured announcements put the time on the next line
+    for si in order:
+        for j in (si + 1, si + 2):
+            if j < len(segs) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
+                options = [t for t in seg_times.get(j, ()) if not t.other_zone]
+                if options:
+                    return options[0]
+    if multi:
+        return None
+    for si in range(len(segs)):
+        k = kinds[si]
+        if "nonprotest" in k and "protest" not in k:
+            continue
+        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+            continue
+        if "protest" in k or _START_CUE.search(segs[si].text):
+            options = [t for t in seg_times.get(si, ()) if not t.other_zone]
+            if options:
+                return options[0]
+    return None
+
+
+def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:
+    city = None
+    m = _POSSESSIVE.match(v)
+    if m:
+        city = m.group(1)
+        v = v[m.end() :]
+    first = v.split(" ", 1)
+    if len(first) == 2 and first[0] in cities:
+        city = first[0]
+        v = first[1]
+    return v.strip(), city
+
+
+def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kinds: list[set[str]],
+           seg_dates: dict[int, list[DateMention]], seg_times: dict[int, list[TimeMention]],
+           seg_places: dict[int, list[PlaceMention]], city_hits: list[CityHit], zone_name: str,
+           multi: bool, title_ids: set[int]) -> ExtractedEvent:
+    t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi)
+    best_si = _seg_index(segs, starts, c.mention.start)
+    group = [best_si] + [i for i in c.seg_ids if i != best_si]
+    if t is not None:
+        tsi = _seg_index(segs, starts, t.start)
+        if tsi not in group:
+            group.insert(1, tsi)
+    near = list(group)
+    if not multi:
+        for si in list(group):
+            for j in (si + 1, si + 2, si + 3):
+                if j < len(segs) and j not in near and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
+                    near.append(j)
+    city_names = {h.place.name for h in city_hits} | {text[h.start:h.end] for h in city_hits}
+    venue = address = None
+    venue_city = None
+    for si in near:
+        if _REFUSED.search(segs[si].text) and si != best_si:
+            continue
+        for p in seg_places.get(si, ()):
+            if p.kind == "venue" and venue is None:
+                v, vc = _clean_venue(p.text, city_names)
+                if v and v not in city_names:
+                    venue, venue_city = v, vc
+            elif p.kind == "address" and address is None:
+                address = p.text
+        if venue and address:
+            break
+    if venue is None and not multi:
+        for si, k in enumerate(kinds):
+            if "protest" in k and "nonprotest" not in k and not _REFUSED.search(segs[si].text) and not any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+                vs = [p for p in seg_places.get(si, ()) if p.kind == "venue"]
+                if vs:
+                    venue, venue_city = _clean_venue(vs[0].text, city_names)
+                    break
+    if venue and address:
+        m = re.match(r"^(.*?) on (.+)$", venue)
+        if m and m.group(2) in address:
+            venue = m.group(1)
+        if venue in address or address in venue and not re.search(r"\d", address):
+            if re.search(r"\d", address):
+                pass
+            else:
+                address = None if address in venue else address
+    elif venue and not address:
+        m = re.match(r"^(.*?) on (.+ (?:Street|Road|Avenue|Lane|Way))$", venue)
+        if m:
+            venue, address = m.group(1), m.group(2)
+    elif address and not venue and not re.search(r"\d|\b(?:and|&)\b", address):
+        venue, address = address, None
+    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c)
+    zone = place.timezone if place else zone_name
+    tz = ZoneInfo(zone)
+    if t is not None:
+        start = datetime.combine(c.day, time(t.hour % 24, t.minute), tz)
+        end = None
+        if t.end_hour is not None:
+            end_day = c.day + timedelta(days=1) if (t.end_hour, t.end_minute or 0) <= (t.hour, t.minute) else c.day
+            end = datetime.combine(end_day, time(t.end_hour % 24, t.end_minute or 0), tz)
+        else:
+            hours = duration_hours(segs[_seg_index(segs, starts, t.start)].text)
+            if hours:
+                end = start + timedelta(hours=hours)
+        all_day = False
+    else:
+        start = datetime.combine(c.day, time(0, 0), tz)
+        end = None
+        all_day = True
+    confidence = 0.3 + (0.2 if c.mention.kind == "absolute" else 0.1)
+    confidence += 0.2 if t is not None else 0.0
+    confidence += 0.1 if (venue or address) else 0.0
+    confidence += 0.1 if place else 0.0
+    cancelled = bool(_CANCELLED.search(segs[best_si].text))
+    return ExtractedEvent(
+        start=start, end=end, all_day=all_day, venue=venue, address=address,
+        city=place.name if place else None, country=place.country if place else None,
+        timezone=zone, lat=place.lat if place else None, lon=place.lon if place else None,
+        confidence=round(min(confidence, 0.9), 2), cancelled=cancelled,
+    )
+
+
+def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
+               title_ids: set[int], c: _Candidate) -> Place | None:
+    if venue_city:
+        for h in hits:
+            if h.place.name == venue_city or venue_city.lower() == h.place.name.lower():
+                return h.place
+    if not hits:
+        return None
+
+    def in_seg(h: CityHit, si: int) -> bool:
+        return segs[si].start <= h.start < segs[si].end
+
+    for group in (near[:1], near):
+        found = [h for h in hits if any(in_seg(h, si) for si in group)]
+        if found:
+            strong = [h for h in found if h.strong]
+            return (strong or found)[0].place
+    extended = set()
+    for si in near:
+        extended.update({si - 1, si + 1})
+    found = [h for h in hits if any(in_seg(h, si) for si in extended if 0 <= si < len(segs))]
+    if found:
+        return found[0].place
+    titled = [h for h in hits if any(in_seg(h, si) for si in title_ids)]
+    if titled:
+        return titled[0].place
+    counts: dict[str, int] = {}
+    for h in hits:
+        counts[h.place.name] = counts.get(h.place.name, 0) + 1
+    top = max(counts.values())
+    return next(h.place for h in hits if counts[h.place.name] == top)

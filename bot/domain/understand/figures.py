@@ -1,0 +1,78 @@
+"""Casualty figures (killed, injured, arrested) from digits and number words."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from .lexicon import Lexicon
+from .text import Segment, parse_number
+
+_DIGITS = r"\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+"
+_BOUND = r"(?:(?:at least|more than|over|about|around|some|up to|nearly|almost|roughly|approximately|as many as|an estimated|не менее|более|больше|свыше|около|почти|порядка|до|как минимум|минимум|примерно)\s+)?"
+
+
+def _number_regex(lexicons: list[Lexicon]) -> re.Pattern[str]:
+    words = sorted({w for lex in lexicons for w in lex.number_words if " " not in w and w not in ("a", "an")}, key=len, reverse=True)
+    return re.compile(
+        r"(?<![\w.,-])" + _BOUND + r"(?P<n>" + _DIGITS + "|" + "|".join(words) + r")(?![\w,.]\d)(?=(?P<rest>[^.;!?\n]{0,80}))",
+        re.I,
+    )
+
+
+def _value(token: str, lexicons: list[Lexicon]) -> int | None:
+    num = parse_number(token)
+    if num is not None:
+        return num
+    low = token.lower()
+    for lex in lexicons:
+        if low in lex.number_words:
+            return lex.number_words[low]
+    return None
+
+
+_PAST_YEAR = re.compile(r"\b(?:in|since|of|в)\s+(?:\w+\s+)?((?:19|20)\d\d)\b")
+_VERB_FIRST = {
+    "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
+    "injured": re.compile(r"\b(?:injuring|wounding|injured|wounded|пострадали|пострадало|ранены|ранено)\s+(?:at least|more than|over|about|не менее|более|около|как минимум|ещё как минимум|еще как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
+    "arrested": re.compile(r"\b(?:arresting|detaining|arrested|detained|задержал\w*|задержано|задержаны|арестованы|арестовали)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
+}
+_PEOPLE = re.compile(r"^(?:people|persons|protesters|demonstrators|civilians|workers|activists|strikers|miners|students|человек|человека|людей|активист\w*|участник\w*|протестующ\w*|рабоч\w*|демонстрант\w*|граждан\w*|журналист\w*)$", re.I)
+
+
+def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: date | None) -> tuple[dict[str, int | None], list[str]]:
+    """The largest stated count per field in sentences about the item's own event."""
+    found: dict[str, list[int]] = {"killed": [], "injured": [], "arrested": []}
+    why: list[str] = []
+    number = _number_regex(lexicons)
+    for seg in segs:
+        text = seg.text
+        years = [int(y) for y in _PAST_YEAR.findall(text)]
+        if years and (published is None or min(years) < published.year):
+            continue  # background: "killed 16 in December 2011"
+        for m in number.finditer(text):
+            value = _value(m.group("n"), lexicons)
+            if value is None or value <= 0 or value > 1_000_000:
+                continue
+            rest = m.group("rest")
+            if any(lex.not_people.match(rest) for lex in lexicons):
+                continue
+            # the words that say what happened must come soon after the number,
+            # before another number
+            rest = re.sub(r",?\s*(?:в том числе|including|among them)[^,]*,", "", rest)
+            window = re.split(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten)\b", rest, maxsplit=1)[0][:60]
+            for field_name in found:
+                for lex in lexicons:
+                    cue = lex.figure_words[field_name].search(window)
+                    if cue and len(window[: cue.start()].split()) <= 6:
+                        found[field_name].append(value)
+                        why.append(f"{field_name}={value}")
+                        break
+        for field_name, pattern in _VERB_FIRST.items():
+            for m in pattern.finditer(text):
+                value = _value(m.group("n").strip(), lexicons)
+                if value and _PEOPLE.match(m.group("who")) and value <= 1_000_000:
+                    found[field_name].append(value)
+                    why.append(f"{field_name}={value}")
+    out: dict[str, int | None] = {k: (max(v) if v else None) for k, v in found.items()}
+    return out, why

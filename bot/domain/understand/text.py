@@ -1,0 +1,84 @@
+"""Text clean-up, language guess and sentence segments shared by the extractors."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Longer texts are cut: announcements put the when and where near the top, and a 1 MB page
+# must not cost more than a normal one.
+MAX_CHARS = 20_000
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_CYR = re.compile(r"[а-яё]", re.I)
+_LAT = re.compile(r"[a-z]", re.I)
+_KK = re.compile(r"[әғқңөұүһі]", re.I)
+
+
+def clean(text: str) -> str:
+    """Drop control characters and odd spaces, unify quotes and dashes, keep line breaks."""
+    if not text:
+        return ""
+    text = text[:MAX_CHARS]
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub(" ", text)
+    text = _SPACES.sub(" ", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2032", "'")
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    return text
+
+
+def guess_lang(text: str) -> str:
+    """A two-letter language guess from the script: kk, ru or en."""
+    sample = text[:5000]
+    cyr = len(_CYR.findall(sample))
+    lat = len(_LAT.findall(sample))
+    if cyr > lat:
+        return "kk" if len(_KK.findall(sample)) * 50 > cyr else "ru"
+    return "en"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sentence or a line, with its offsets in the cleaned text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# A sentence ends at . ! ? followed by a space and a capital/quote/digit, or at a line break.
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'«(\[A-ZА-ЯЁ0-9])|\n+")
+_ABBREV = re.compile(r"(?:\b(?:St|Dr|Mr|Mrs|Ms|No|Nr|Ave|Rd|ул|пр|д|г|им|п|Dec|Nov|Oct|Sept|Sep|Aug|Jan|Feb|Mar|Apr|Jun|Jul|a\.m|p\.m|[A-ZА-Я])\.)$")
+
+
+def segments(text: str) -> list[Segment]:
+    """Split into sentences and lines, not breaking after common abbreviations."""
+    out: list[Segment] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        if "\n" not in m.group(0) and _ABBREV.search(text[max(0, m.start() - 8) : m.start()]):
+            continue
+        piece = text[start : m.start()]
+        if piece.strip():
+            out.append(Segment(start, m.start(), piece))
+        start = m.end()
+    if text[start:].strip():
+        out.append(Segment(start, len(text), text[start:]))
+    return out
+
+
+_NUM = re.compile(r"\d{1,3}(?:[ ,\u00a0]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
+
+
+def parse_number(token: str) -> int | None:
+    """An integer from '3 711', '1,500', '70' or '1,5'; None if it is not one."""
+    token = token.strip()
+    if re.fullmatch(r"\d{1,3}(?:[ ,\u00a0]\d{3})+", token):
+        return int(re.sub(r"\D", "", token))
+    if re.fullmatch(r"\d+", token):
+        return int(token)
+    return None

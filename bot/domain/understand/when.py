@@ -1,0 +1,276 @@
+"""Dates and clock times in English and Russian text, resolved against the publication date."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .lexicon_en import MONTHS as EN_MONTHS
+from .lexicon_en import NUMBER_WORDS as EN_NUMBERS
+from .lexicon_en import WEEKDAYS as EN_WEEKDAYS
+from .lexicon_ru import MONTHS as RU_MONTHS
+from .lexicon_ru import WEEKDAYS as RU_WEEKDAYS
+
+MONTHS = {**EN_MONTHS, **RU_MONTHS}
+WEEKDAYS = {**EN_WEEKDAYS, **RU_WEEKDAYS}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date in the text; `day` is None when it cannot be resolved (no year, no publication)."""
+
+    start: int
+    end: int
+    day: date | None
+    kind: str  # absolute | weekday | relative
+    explicit_year: bool
+    far: bool = False  # a year-less date that resolved many months ahead (likely a past one)
+
+
+@dataclass(frozen=True)
+class TimeMention:
+    """A clock time, possibly a range; `other_zone` when it is given in GMT, US time, etc."""
+
+    start: int
+    end: int
+    hour: int
+    minute: int
+    end_hour: int | None = None
+    end_minute: int | None = None
+    other_zone: bool = False
+
+
+_EN_MONTH = r"(?P<mon>january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
+_RU_MONTH = r"(?P<mon>" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r")"
+_EN_WD = r"(?:(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?,?\s+(?:the\s+)?)"
+_RU_WD = r"(?:(?:(?:в|во)\s+)?(?P<wd>" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r"),?\s+)"
+_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)"
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("dmy", re.compile(_EN_WD + r"?\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+of)?\s+" + _EN_MONTH + r"(?![a-z])" + _YEAR + "?", re.I)),
+    ("mdy", re.compile(_EN_WD + r"?\b" + _EN_MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR + "?", re.I)),
+    ("ru", re.compile(_RU_WD + r"?\b(?P<day>[0-3]?\d)\s+" + _RU_MONTH + r"(?:\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.))?)?", re.I)),
+    ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>[01]\d)-(?P<day>[0-3]\d)\b")),
+    ("num", re.compile(r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<mon>[01]\d)(?:\.(?P<year>(?:19|20)?\d\d))?(?![\d,]|\.\d)(?!\s*(?:млн|млрд|тыс|million|billion|%|pm|am|p\.m|a\.m))", re.I)),
+]
+
+_WEEKDAY_ONLY = re.compile(
+    r"\b(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим)?\s*"
+    r"(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True))
+    + r")\b(?P<poss>['\u2019]s)?",
+    re.I,
+)
+_RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
+_RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
+
+
+def _month(word: str) -> int | None:
+    word = word.lower().rstrip(".")
+    if word.isdigit():
+        value = int(word)
+        return value if 1 <= value <= 12 else None
+    return MONTHS.get(word)
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None  # 31 February and friends
+
+
+def resolve_day_month(day: int, month: int, weekday: int | None, published: date) -> tuple[date | None, bool]:
+    """A year-less date: the weekday's year if one is named, else the first on or after
+    `published`. Returns (date, far) where far marks a date many months ahead."""
+    if weekday is not None:
+        options = [d for y in (published.year - 1, published.year, published.year + 1)
+                   if (d := _safe_date(y, month, day)) is not None and d.weekday() == weekday]
+        if options:
+            best = min(options, key=lambda d: abs((d - published).days))
+            if abs((best - published).days) < 200:
+                return best, False
+    for y in (published.year, published.year + 1):
+        d = _safe_date(y, month, day)
+        if d is not None and d >= published:
+            previous = _safe_date(y - 1, month, day)
+            far = (d - published).days > 200 and previous is not None and (published - previous).days < 120
+            return d, far
+    return None, False
+
+
+def find_dates(text: str, published: date | None) -> list[DateMention]:
+    """Every date mention, left to right, without overlaps (the longest wins)."""
+    found: list[DateMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            day = int(m.group("day"))
+            month = _month(m.group("mon"))
+            if month is None or not 1 <= day <= 31:
+                continue
+            mon_word = m.group("mon").lower()
+            if kind in ("dmy", "mdy") and mon_word in ("may", "march", "mar", "jun", "sat", "sun") and not m.group(0)[0].isdigit() and kind == "mdy" and not m.group("mon")[0].isupper():
+                continue  # "may 5" as a verb is rare, but lower-case "march 10" is a verb phrase
+            if kind == "num" and re.search(r"(?:\b(?:в|с|до|at|from|to)\s*|[-–]\s*)$", text[max(0, m.start() - 4) : m.start()], re.I):
+                continue  # "в 12.30" is a time
+            wd_group = m.groupdict().get("wd")
+            weekday = WEEKDAYS.get(wd_group.lower().rstrip(".")) if wd_group else None
+            year_text = m.groupdict().get("year")
+            resolved: date | None
+            far = False
+            if year_text:
+                year = int(year_text)
+                if year < 100:
+                    year += 2000
+                resolved = _safe_date(year, month, day)
+            elif published is not None:
+                resolved, far = resolve_day_month(day, month, weekday, published)
+            else:
+                resolved = None
+            if resolved is None and _safe_date(2000, month, day) is None:
+                continue  # not a date at all
+            found.append(DateMention(m.start(), m.end(), resolved, "absolute", bool(year_text), far))
+            taken.append((m.start(), m.end()))
+    for m in _WEEKDAY_ONLY.finditer(text):
+        if not free(m.start("wd"), m.end("wd")):
+            continue
+        mod = (m.group("mod") or "").lower()
+        if mod in ("last", "в прошлую", "в прошлое") or m.group("poss"):
+            continue  # "last Friday", "Friday's massacre": the past
+        weekday = WEEKDAYS[m.group("wd").lower()]
+        resolved = None
+        if published is not None:
+            ahead = (weekday - published.weekday()) % 7
+            if mod in ("next", "в следующую", "в следующее") and ahead == 0:
+                ahead = 7
+            resolved = published + timedelta(days=ahead)
+        found.append(DateMention(m.start("wd"), m.end("wd"), resolved, "weekday", False))
+        taken.append((m.start("wd"), m.end("wd")))
+    for m in _RELATIVE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        word = m.group("w").lower()
+        offset = _RELATIVE_DAYS.get(word, 0)
+        resolved = published + timedelta(days=offset) if published is not None else None
+        found.append(DateMention(m.start(), m.end(), resolved, "relative", False))
+        taken.append((m.start(), m.end()))
+    found.sort(key=lambda d: d.start)
+    return found
+
+
+_AMPM = r"(?P<ap>a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
+_T12 = r"(?P<h>1[0-2]|0?[1-9])(?:[:.](?P<m>[0-5]\d))?\s*" + _AMPM
+_T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
+_T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
+_NOON = r"(?P<noon>(?:12\s+)?noon|midday|полдень|полудня)"
+
+_RANGE_SEP = r"\s*(?:-|–|—|to|till|until|through to|through|and|до|по)\s*"
+_TIME_ANY = re.compile(
+    r"(?:" + _T12 + r"|(?P<h2>[01]?\d|2[0-3])[:.](?P<m2>[0-5]\d)(?![\d])(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
+    re.I,
+)
+_BARE_RANGE = re.compile(
+    r"(?:\bс|\bfrom)\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?:до|to|till|until)\s+(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?:час\w*|ч\b)",
+    re.I,
+)
+_SHORT_RANGE = re.compile(
+    r"\b(?P<h1>1[0-2]|0?[1-9])(?:[:.](?P<m1>[0-5]\d))?\s*[-–]\s*(?P<h2>1[0-2]|0?[1-9])(?:[:.](?P<m2>[0-5]\d))?\s*" + _AMPM.replace("?P<ap>", "?P<ap2>"),
+    re.I,
+)
+_OTHER_ZONE = re.compile(
+    r"^\s*(?:\w+day\s+)?(?:\(?\s*)?(?:GMT|UTC|Z\b|US\s+\w+\s+Time|(?:Eastern|Pacific|Central|Mountain) (?:Standard |Daylight )?Time\b(?<!Australian Eastern Standard Time)|E[SD]?T\b|P[SD]?T\b|C[SD]T\b)",
+)
+
+
+def _hour24(h: int, ap: str | None) -> int:
+    if not ap:
+        return h
+    pm = ap.lower().startswith("p")
+    if h == 12:
+        return 12 if pm else 0
+    return h + 12 if pm else h
+
+
+def _single(m: re.Match[str]) -> tuple[int, int] | None:
+    if m.group("noon"):
+        return 12, 0
+    if m.group("h") is not None:
+        return _hour24(int(m.group("h")), m.group("ap")), int(m.group("m") or 0)
+    if m.group("h2") is not None:
+        return int(m.group("h2")), int(m.group("m2"))
+    return None
+
+
+def find_times(text: str) -> list[TimeMention]:
+    """Every clock time and time range, left to right."""
+    out: list[TimeMention] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    for m in _SHORT_RANGE.finditer(text):
+        ap = m.group("ap2")
+        h2 = _hour24(int(m.group("h2")), ap)
+        h1 = int(m.group("h1"))
+        h1 = _hour24(h1, ap) if _hour24(h1, ap) <= h2 else h1
+        out.append(TimeMention(m.start(), m.end(), h1, int(m.group("m1") or 0), h2, int(m.group("m2") or 0)))
+        taken.append((m.start(), m.end()))
+    for m in _BARE_RANGE.finditer(text):
+        if free(m.start(), m.end()):
+            out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2") or 0)))
+            taken.append((m.start(), m.end()))
+    singles: list[tuple[re.Match[str], tuple[int, int]]] = []
+    for m in _TIME_ANY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        value = _single(m)
+        if value is None:
+            continue
+        # "21.12" after a day-month is a date, not a time; a dotted time needs a cue before it
+        if m.group("h2") is not None and "." in m.group(0)[:6] and not re.search(
+            r"(?:\b(?:в|с|до|к|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
+        ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
+            continue
+        singles.append((m, value))
+    i = 0
+    while i < len(singles):
+        m, (h, mi) = singles[i]
+        end_h = end_m = None
+        stop = m.end()
+        if i + 1 < len(singles):
+            nxt, (h2, m2) = singles[i + 1]
+            between = text[m.end() : nxt.start()]
+            if re.fullmatch(_RANGE_SEP, between, re.I) and (h2, m2) > (h, mi) or re.fullmatch(_RANGE_SEP, between, re.I) and h2 < h and h2 + 12 > h:
+                end_h, end_m = (h2, m2) if (h2, m2) > (h, mi) else (h2 + 12, m2)
+                stop = nxt.end()
+                i += 1
+        zone = bool(_OTHER_ZONE.match(text[stop : stop + 40])) and not re.match(r"\s*local", text[stop : stop + 12], re.I)
+        out.append(TimeMention(m.start(), stop, h, mi, end_h, end_m, zone))
+        i += 1
+    out.sort(key=lambda t: t.start)
+    return out
+
+
+_DURATION = re.compile(r"\b(?P<n>\w+)[- ]hours?[- ](?:long\s+)?(?:rally|protest|demonstration|picket|vigil|march|sit-in|meeting)", re.I)
+_RU_DURATION = re.compile(r"\b(?P<n>\w+)[- ]?час\w*\s+(?:митинг|пикет|акци)\w*", re.I)
+
+
+def duration_hours(segment: str) -> int | None:
+    """'three-hour rally' -> 3; None when the segment names no duration."""
+    m = _DURATION.search(segment) or _RU_DURATION.search(segment)
+    if not m:
+        return None
+    word = m.group("n").lower()
+    if word.isdigit():
+        return int(word) if 0 < int(word) <= 24 else None
+    value = EN_NUMBERS.get(word) or {"двух": 2, "трех": 3, "трёх": 3, "четырех": 4}.get(word)
+    return value if value and value <= 24 else None

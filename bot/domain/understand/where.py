@@ -1,0 +1,182 @@
+"""Venues and street addresses in English and Russian text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A venue or an address candidate with its offsets."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # venue | address
+
+
+_EN_NOUNS = (
+    r"Square|Street|Streets|Road|Avenue|Lane|Way|Place|Boulevard|Park|Gardens?|Embassy|Consulate|High Commission|"
+    r"Library|Prison|Chamber of Commerce|Chamber|Arch|Building|Capitol|Hall|Offices?|Centre|Center|House|"
+    r"Station|Bridge|Amphitheatre|Amphitheater|Parliament|Ministry|Court|Courthouse|Plaza|Theatre|Theater|"
+    r"University|Church|Cathedral|Gates?|Memorial|Monument|Stadium|Market|Headquarters|HQ|Tower|Museum|"
+    r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
+    r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy"
+)
+_CAP = r"[A-Z][\w'\u2019.&-]*"
+_LINK = r"(?: +(?:of|the|and|&|de|for|on|at|du|des|la) +| +|-)"
+_EN_VENUE = re.compile(
+    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|by|assembling at|assemble at|gather at|meet at|from)\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?)"
+    r"(?P<v>" + _CAP + r"(?:" + _LINK + _CAP + r"){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
+    re.M,
+)
+_EN_NOUN_END = re.compile(r"\b(?:" + _EN_NOUNS + r"|park|square|gardens?|building|embassy|memorial|monument|statue)\b")
+_EN_STRONG_VENUE = re.compile(
+    r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall))\b"
+)
+_EN_LOWER_VENUE = re.compile(
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|town hall|court|ministry|consulate|square|park|gates|factory|plant))\b"
+)
+_STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)"
+_POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"
+_EN_ADDRESS = re.compile(
+    r"\b(?P<a>(?:\d{1,4}[A-Za-z]? +(?![AaPp]\.?[Mm]\b))?(?:[A-Z][\w'-]* +){0,3}" + _STREET + r"(?![\w])"
+    r"(?:(?:,? *| *\n *)(?:[A-Z][a-z]+(?: +[A-Z][a-z]+){0,2}(?= *,| *\n| *\.(?:\s|$)| +" + _POSTCODE + r"| *$)|" + _POSTCODE + r")){0,3})",
+    re.M,
+)
+_EN_CORNER = re.compile(r"(?:\b(?:at|[Ww]here:|corner of) +|^|, )(?P<a>[A-Z][a-z][a-zA-Z]+ +(?:and|&) +[A-Z][a-z][a-zA-Z]+(?: +Streets?)?)(?=[\s.,!\"]|$)", re.M)
+
+_BAD_VENUE = re.compile(
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
+)
+
+
+def _trim_en(v: str) -> str | None:
+    v = re.split(r"\. ", v)[0]
+    v = re.sub(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble)\s+)+", "", v)
+    v = v.strip(" .,;:'\u2019\"")
+    v = re.sub(r"\s+(?:on|at|in|and|of|the|for|&)$", "", v)
+    found = list(_EN_NOUN_END.finditer(v))
+    if not found:
+        return None
+    # keep what follows the last place noun only when it is a short name ("Park Lane" stays)
+    last = found[-1]
+    tail = v[last.end() :]
+    if tail and not re.fullmatch(r"(?:\s+[A-Z][\w'-]*){0,1}", tail):
+        v = v[: last.end()]
+    if _BAD_VENUE.match(v):
+        return None
+    return v if len(v) >= 4 else None
+
+
+_RU_NOUNS = {
+    "площадь": "площадь", "площади": "площадь", "площадью": "площадь", "площадях": "площади",
+    "сквер": "сквер", "сквере": "сквер", "сквера": "сквер", "скверу": "сквер",
+    "парк": "парк", "парке": "парк", "парка": "парк", "парку": "парк",
+    "проспект": "проспект", "проспекте": "проспект", "проспекта": "проспект", "проспекту": "проспект",
+    "улица": "улица", "улице": "улица", "улицу": "улица", "улицы": "улица",
+    "бульвар": "бульвар", "бульваре": "бульвар", "бульвара": "бульвар",
+    "набережная": "набережная", "набережной": "набережная", "набережную": "набережная",
+    "офис": "офис", "офиса": "офис", "офисе": "офис", "офису": "офис",
+    "здание": "здание", "здания": "здание", "здании": "здание", "зданию": "здание",
+    "посольство": "посольство", "посольства": "посольство", "посольстве": "посольство", "посольству": "посольство",
+    "консульство": "консульство", "консульства": "консульство", "консульстве": "консульство",
+    "мэрия": "мэрия", "мэрии": "мэрия", "мэрию": "мэрия",
+    "администрация": "администрация", "администрации": "администрация",
+    "памятник": "памятник", "памятника": "памятник", "памятнику": "памятник",
+    "театр": "театр", "театра": "театр", "театре": "театр",
+    "вокзал": "вокзал", "вокзала": "вокзал", "вокзале": "вокзал",
+    "стадион": "стадион", "стадиона": "стадион", "стадионе": "стадион",
+    "сад": "сад", "саду": "сад", "сада": "сад",
+    "берег": "берег", "берегу": "берег",
+    "площадка": "площадка", "площадке": "площадка", "площадки": "площадка",
+    "дом": "дом", "дома": "дом", "доме": "дом",
+    "завод": "завод", "завода": "завод", "заводе": "завод",
+    "суд": "суд", "суда": "суд", "суде": "суд",
+    "кремль": "кремль", "кремля": "кремль",
+    "метро": "метро",
+    "камня": "камень", "камень": "камень",
+}
+_RU_NOUN_RE = "|".join(sorted(_RU_NOUNS, key=len, reverse=True))
+_RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
+_RU_VENUE = re.compile(
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|На|В|У|Возле|Около) +)"
+    r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
+    r"(?P<tail>(?: +(?:«[^»]{1,40}»|\"[^\"]{1,40}\"|[A-ZА-ЯЁ][\w.-]*(?: +[A-Z][\w.-]*)*|(?:у|за|возле|им\.|имени) +[А-ЯЁа-яё]+ +[а-яё]+|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,2}))",
+)
+_RU_ADDRESS = re.compile(
+    r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"
+    r"|[А-ЯЁ][а-яё]+(?:ий|ый|ой|ая)\s+(?:пр-т\.?|просп\.|проспект|пр\.|ул\.|улица|пер\.|б-р|бульвар|ш\.|шоссе))"
+    r"\.?,?\s*(?:д\.\s*|дом\s*)?\d+[а-яА-Я]?(?:[/-]\d+)?(?:,?\s*(?:строение|стр\.|корпус|корп\.|к\.)\s*\d+)?)"
+)
+
+
+def _nominative_adj(adj: str, noun: str) -> str:
+    """A light fix of adjective endings to the nominative ('Тверскую улицу' -> 'Тверская')."""
+    feminine = noun in ("площадь", "улица", "набережная", "мэрия", "администрация", "площадка")
+    plural = noun == "площади"
+    words = []
+    for w in adj.split():
+        if w == "и":
+            words.append(w)
+            continue
+        low = w.lower()
+        if plural and low.endswith(("ой", "ей")):
+            w = w[:-2] + "ая"
+        elif feminine and low.endswith(("ую", "ой", "ей")):
+            w = w[:-2] + "ая"
+        elif not feminine and low.endswith(("ом", "ого", "ему", "ому")):
+            w = re.sub(r"(?:ом|ого|ему|ому)$", "ый", w)
+        words.append(w)
+    return " ".join(words)
+
+
+def find_places(text: str) -> list[PlaceMention]:
+    """Venue and address candidates, left to right."""
+    out: list[PlaceMention] = []
+    for m in _EN_ADDRESS.finditer(text):
+        a = m.group("a").strip(" ,\n")
+        if not re.search(r"\d", a) and not re.search(_POSTCODE, a):
+            # a bare street name: keep it, the event decides whether it is venue or address
+            if len(a.split()) < 2 or re.search(r"\b(?:Square|Place)$", a):
+                continue
+        a = re.sub(r"\s*\n\s*", ", ", a)
+        out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
+    for m in _EN_CORNER.finditer(text):
+        a = m.group("a")
+        if re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Trump|Workers|Students)\b", a, re.I):
+            continue
+        out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
+    for m in _EN_VENUE.finditer(text):
+        v = _trim_en(m.group("v"))
+        if v:
+            start = m.start("v")
+            out.append(PlaceMention(start, start + len(v), v, "venue"))
+    for m in _EN_STRONG_VENUE.finditer(text):
+        v = _trim_en(m.group("v"))
+        if v and not any(p.start <= m.start("v") < p.end for p in out):
+            out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
+    for m in _EN_LOWER_VENUE.finditer(text):
+        v = re.sub(r"['\u2019]s\b", "", m.group("v"))
+        out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+    for m in _RU_ADDRESS.finditer(text):
+        out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
+    for m in _RU_VENUE.finditer(text):
+        noun = _RU_NOUNS.get(m.group("n").lower())
+        if noun is None:
+            continue
+        adj = m.group("adj")
+        tail = (m.group("tail") or "").strip()
+        parts = []
+        if adj:
+            parts.append(_nominative_adj(adj, noun))
+        parts.append(noun)
+        if tail:
+            parts.append(tail)
+        v = " ".join(parts)
+        if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
+            continue
+        out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+    out.sort(key=lambda p: (p.start, -len(p.text)))
+    return out

@@ -477,3 +477,41 @@ async def test_chat_members(sb: Sandbox, bot: object) -> None:
     updates = await bot.get_updates()  # type: ignore[attr-defined]
     assert updates[-1].message.chat.id == group.chat_id
     assert updates[-1].message.entities[0].type == "bot_command"
+
+
+async def test_standalone_process_and_control_endpoints(tmp_path: object) -> None:
+    import socket
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.sandbox",
+        "--port",
+        str(port),
+        "--no-repl",
+        "--users",
+        "3",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode()
+        assert f"TELEGRAM_API_URL=http://127.0.0.1:{port}" in line
+        root = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient() as client:
+            sent = await client.post(
+                f"{root}/bot{TOKEN}/sendMessage", json={"chat_id": 100002, "text": "hi"}
+            )
+            assert sent.json()["ok"] is True
+            stats = (await client.get(f"{root}/sandbox/stats")).json()
+            assert stats["requests"]["sendMessage"] == {"200": 1}
+            assert stats["delivered"] == 1 and stats["duplicates"] == 0
+            transcript = await client.get(f"{root}/sandbox/transcript/100002")
+            assert transcript.text == "hi"
+    finally:
+        proc.terminate()
+        assert await asyncio.wait_for(proc.wait(), 10) == 0

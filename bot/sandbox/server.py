@@ -271,6 +271,10 @@ class Sandbox:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
+        # Control endpoints for a sandbox in another process (benchmarks, the standalone mode).
+        app.router.add_route("GET", "/sandbox/stats", self._handle_stats)
+        app.router.add_route("POST", "/sandbox/users", self._handle_add_users)
+        app.router.add_route("GET", "/sandbox/transcript/{chat_id}", self._handle_transcript)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -384,6 +388,35 @@ class Sandbox:
         self._paid = SlidingWindow.per_second(self.paid_rate)
         self._per_chat.clear()
 
+    def duplicates(self) -> int:
+        """Bot messages whose exact text/caption was already sent to the same chat."""
+        dup = 0
+        for chat in self._chats.values():
+            seen: set[tuple[str, str]] = set()
+            for m in chat.inbox:
+                key = (m.kind, m.raw or m.text)
+                if key in seen:
+                    dup += 1
+                seen.add(key)
+        return dup
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by method and status, messages delivered, duplicates (for benchmarks)."""
+        by_method: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for r in self.requests:
+            by_method[r.method][str(r.status)] += 1
+        sends = [
+            r.at for r in self.requests if r.status == 200 and r.method.lower() in SEND_METHODS
+        ]
+        return {
+            "requests": {m: dict(v) for m, v in by_method.items()},
+            "delivered": sum(len(c.inbox) for c in self._chats.values()),
+            "duplicates": self.duplicates(),
+            "too_many_requests": self.count(status=429),
+            "first_send_at": min(sends) if sends else None,
+            "last_send_at": max(sends) if sends else None,
+        }
+
     # ------------------------------------------------------------------ updates from people
 
     def _push_update(self, kind: str, payload: dict[str, Any]) -> int:
@@ -482,6 +515,22 @@ class Sandbox:
             return _json_response(ApiError(404, "Not Found").payload(), 404)
         _, mime, data = self._files[file_id]
         return web.Response(body=data, content_type=mime or "application/octet-stream")
+
+    async def _handle_stats(self, request: web.Request) -> web.StreamResponse:
+        return _json_response(self.stats(), 200)
+
+    async def _handle_add_users(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        first, count = int(body.get("first", 100000)), int(body.get("count", 1))
+        for uid in range(first, first + count):
+            self.add_user(uid, str(body.get("first_name", "User")), body.get("language_code", "en"))
+        return _json_response({"ok": True, "created": count}, 200)
+
+    async def _handle_transcript(self, request: web.Request) -> web.StreamResponse:
+        chat = self._chats.get(int(request.match_info["chat_id"]))
+        if chat is None:
+            return _json_response(ApiError(404, "Not Found").payload(), 404)
+        return web.Response(text=chat.transcript())
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] != self.token:

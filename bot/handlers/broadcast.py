@@ -206,7 +206,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             updated = await store.update_draft(
                 session, broadcast_id, urgent=mode in ("u", "p"), pin=mode == "p"
             )
-            count = await store.count_audience(session, draft.audience)
+            count = await store.count_audience(session, draft.audience, mode in ("u", "p"))
         if updated is None:
             await query.answer(tr(lang, "This broadcast is no longer a draft."), show_alert=True)
             return
@@ -352,8 +352,8 @@ async def _track(app: Application, services: Services, broadcast_id: int, lang: 
                 return
             if first_done is None:
                 first_done = counts.done
-            finished = b.status in ("cancelled", "done") or counts.open == 0
-            if finished:
+            # A cancelled broadcast still waits for the messages already handed to the sender.
+            if counts.open == 0:
                 await _finish(app, services, b, counts, lang, time.monotonic() - started)
                 return
             elapsed = time.monotonic() - started

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -171,74 +172,77 @@ def _filter_names_city(query: str, city: str) -> bool:
     )
 
 
-def _reachable() -> ColumnElement[bool]:
-    # Paused subscribers still get broadcasts (an urgent update overrides a pause); blocked
-    # ones cannot be reached at all.
-    return Subscriber.blocked.is_(False)
+def _reachable(urgent: bool = True) -> ColumnElement[bool]:
+    # Paused subscribers still get urgent broadcasts (an urgent update overrides a pause), not
+    # quiet ones; blocked chats cannot be reached at all.
+    if urgent:
+        return Subscriber.blocked.is_(False)
+    return Subscriber.blocked.is_(False) & Subscriber.paused.is_(False)
 
 
-async def _keyword_ids(session: AsyncSession, keywords: str) -> list[int]:
+def _match_keywords(rows: list[tuple[int, int, str]], keywords: str) -> list[int]:
     from bot.domain.filters import MatchableItem, MatcherIndex
 
     index = MatcherIndex()
-    rows = await session.execute(
-        select(Filter.id, Filter.subscriber_id, Filter.query)
-        .join(Subscriber, Subscriber.id == Filter.subscriber_id)
-        .where(_reachable())
-    )
-    for filter_id, subscriber_id, query in rows:
-        try:
-            index.add(filter_id, subscriber_id, query)
-        except Exception:  # a filter the current grammar rejects matches nothing
-            continue
+    index.add_many(rows)  # a filter the current grammar rejects simply matches nothing
     # The keywords stand for an imagined protest call: filters with the default categories
     # accept that category, so "kazakhstan" reaches everyone who follows Kazakhstan.
-    item = MatchableItem(
-        title=keywords, text=keywords, category="protest_call", lang=None,
-        cities=[], countries=[], source=None,
-    )
+    item = MatchableItem(title=keywords, text=keywords, category="protest_call")
     return sorted({hit.subscriber_id for hit in index.match(item)})
 
 
-async def _city_ids(session: AsyncSession, city: str) -> list[int]:
+async def _keyword_ids(session: AsyncSession, keywords: str, urgent: bool) -> list[int]:
+    rows = await session.execute(
+        select(Filter.id, Filter.subscriber_id, Filter.query)
+        .join(Subscriber, Subscriber.id == Filter.subscriber_id)
+        .where(_reachable(urgent))
+    )
+    # Building the index is CPU work: keep it off the event loop.
+    return await asyncio.to_thread(_match_keywords, [tuple(r) for r in rows], keywords)
+
+
+async def _city_ids(session: AsyncSession, city: str, urgent: bool) -> list[int]:
     by_zone = await session.scalars(
         select(Subscriber.id).where(
-            _reachable(), func.lower(Subscriber.timezone).like(_city_zone_pattern(city))
+            _reachable(urgent), func.lower(Subscriber.timezone).like(_city_zone_pattern(city))
         )
     )
     ids = set(by_zone)
     rows = await session.execute(
         select(Filter.subscriber_id, Filter.query)
         .join(Subscriber, Subscriber.id == Filter.subscriber_id)
-        .where(_reachable(), func.lower(Filter.query).like("%city:%"))
+        .where(_reachable(urgent), func.lower(Filter.query).like("%city:%"))
     )
     ids.update(sid for sid, query in rows if _filter_names_city(query, city))
     return sorted(ids)
 
 
-async def audience_ids(session: AsyncSession, audience: dict[str, Any]) -> list[int] | None:
+async def audience_ids(
+    session: AsyncSession, audience: dict[str, Any], urgent: bool = True
+) -> list[int] | None:
     """Subscriber ids of a list-shaped audience; None when it is a plain SQL condition."""
     kind = audience.get("kind", AUDIENCE_ALL)
     if kind == AUDIENCE_KEYWORDS:
-        return await _keyword_ids(session, str(audience.get("value", "")))
+        return await _keyword_ids(session, str(audience.get("value", "")), urgent)
     if kind == AUDIENCE_CITY:
-        return await _city_ids(session, str(audience.get("value", "")))
+        return await _city_ids(session, str(audience.get("value", "")), urgent)
     return None
 
 
-def _condition(audience: dict[str, Any]) -> ColumnElement[bool]:
+def _condition(audience: dict[str, Any], urgent: bool) -> ColumnElement[bool]:
     kind = audience.get("kind", AUDIENCE_ALL)
     if kind == AUDIENCE_LANGUAGE:
-        return _reachable() & (Subscriber.language == str(audience.get("value", "")))
-    return _reachable()
+        return _reachable(urgent) & (Subscriber.language == str(audience.get("value", "")))
+    return _reachable(urgent)
 
 
-async def count_audience(session: AsyncSession, audience: dict[str, Any]) -> int:
+async def count_audience(session: AsyncSession, audience: dict[str, Any], urgent: bool = True) -> int:
     """How many chats the audience reaches now (the number shown before confirming)."""
-    ids = await audience_ids(session, audience)
+    ids = await audience_ids(session, audience, urgent)
     if ids is not None:
         return len(ids)
-    return int(await session.scalar(select(func.count(Subscriber.id)).where(_condition(audience))) or 0)
+    condition = _condition(audience, urgent)
+    return int(await session.scalar(select(func.count(Subscriber.id)).where(condition)) or 0)
 
 
 def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
@@ -306,14 +310,16 @@ async def confirm_broadcast(
     assert row is not None
     await session.refresh(row)
     priority = PRIORITY_URGENT if row.urgent else PRIORITY_QUIET
-    ids = await audience_ids(session, row.audience or {})
+    ids = await audience_ids(session, row.audience or {}, row.urgent)
     queued = 0
     if ids is None:
-        queued = await _fan_out(session, broadcast_id, priority, _condition(row.audience or {}), now)
+        queued = await _fan_out(
+            session, broadcast_id, priority, _condition(row.audience or {}, row.urgent), now
+        )
     else:
         for chunk in _chunks(ids, _CHUNK):
             queued += await _fan_out(
-                session, broadcast_id, priority, _reachable() & Subscriber.id.in_(chunk), now
+                session, broadcast_id, priority, _reachable(row.urgent) & Subscriber.id.in_(chunk), now
             )
     row.total = queued
     if queued == 0:

@@ -515,3 +515,56 @@ async def test_standalone_process_and_control_endpoints(tmp_path: object) -> Non
     finally:
         proc.terminate()
         assert await asyncio.wait_for(proc.wait(), 10) == 0
+
+
+async def test_block_edit_kick_and_migrate_updates(sb: Sandbox, bot: object) -> None:
+    from telegram.error import ChatMigrated
+
+    b = bot
+    user = sb.add_user(1001, "Aigerim")
+    said = await user.send("/subscribe kazakhstan")
+    await user.edit(said, "/subscribe zhanaozen")
+    user.block()
+    await user.send("/start")  # writing again unblocks, like Telegram's Restart button
+    updates = await b.get_updates()  # type: ignore[attr-defined]
+    kinds = [
+        ("message" if u.message else "edited" if u.edited_message else "member", u) for u in updates
+    ]
+    assert [k for k, _ in kinds] == ["message", "edited", "member", "member", "message"]
+    assert updates[1].edited_message.text == "/subscribe zhanaozen"
+    assert updates[2].my_chat_member.new_chat_member.status == "kicked"
+    assert updates[3].my_chat_member.new_chat_member.status == "member"
+    assert not user.blocked
+
+    group = sb.add_group(title="Strike committee", kind="group")
+    assert group.chat_id < 0 and not str(group.chat_id).startswith("-100")
+    super_ = group.migrate()
+    with pytest.raises(ChatMigrated) as info:
+        await b.send_message(group.chat_id, "hi")  # type: ignore[attr-defined]
+    assert info.value.new_chat_id == super_.chat_id
+    await b.send_message(super_.chat_id, "hi")  # type: ignore[attr-defined]
+    super_.kick_bot()
+    with pytest.raises(Forbidden, match="(?i)bot was kicked from the supergroup chat"):
+        await b.send_message(super_.chat_id, "again")  # type: ignore[attr-defined]
+
+
+async def test_press_prefers_newest_message_and_exact_text(sb: Sandbox, bot: object) -> None:
+    user = sb.add_user(1001, "Aigerim")
+    old = InlineKeyboardMarkup([[InlineKeyboardButton("Remove", callback_data="old")]])
+    new = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Remove all", callback_data="all")],
+            [InlineKeyboardButton("Remove", callback_data="new")],
+        ]
+    )
+    first = await bot.send_message(1001, "old list", reply_markup=old)  # type: ignore[attr-defined]
+    await bot.send_message(1001, "new list", reply_markup=new)  # type: ignore[attr-defined]
+    await user.press("Remove")
+    await user.press("all")
+    await user.press("Remove", message=user.inbox[0])
+    await user.press(data="new")
+    with pytest.raises(LookupError):
+        await user.press("Subscribe")
+    updates = await bot.get_updates()  # type: ignore[attr-defined]
+    assert [u.callback_query.data for u in updates] == ["new", "all", "old", "new"]
+    assert updates[2].callback_query.message.message_id == first.message_id

@@ -147,12 +147,16 @@ class SimUser(_Chat):
         return d
 
     def block(self) -> None:
-        """The user blocks the bot: sends get 403 "bot was blocked by the user"."""
-        self.blocked = True
+        """The user blocks the bot: sends get 403, and the bot gets a my_chat_member update."""
+        if not self.blocked:
+            self.blocked = True
+            self._sb.member_update(self, self, old="member", new="kicked")
 
     def unblock(self) -> None:
-        """The user unblocks the bot."""
-        self.blocked = False
+        """The user unblocks the bot (a my_chat_member update: kicked -> member)."""
+        if self.blocked:
+            self.blocked = False
+            self._sb.member_update(self, self, old="kicked", new="member")
 
     def deactivate(self) -> None:
         """The account is deleted: sends get 403 "user is deactivated"."""
@@ -160,14 +164,21 @@ class SimUser(_Chat):
 
     async def send(self, text: str, reply_to: SimMessage | None = None) -> SimMessage:
         """Write ``text`` to the bot (commands get bot_command entities like Telegram's)."""
+        self._restart()
+        return self._sb.user_message(self, self, kind="text", text=text, reply_to=reply_to)
+
+    def _restart(self) -> None:
+        # Writing to a bot you blocked unblocks it first (Telegram's "Restart" button).
+        self.unblock()
         self.started = True
-        self.blocked = False
-        msg = self._sb.user_message(self, self, kind="text", text=text, reply_to=reply_to)
-        return msg
+
+    async def edit(self, message: SimMessage, new_text: str) -> SimMessage:
+        """Edit one of this user's own messages (an edited_message update)."""
+        return self._sb.user_edit(self, self, message, new_text)
 
     async def send_photo(self, caption: str = "", data: bytes | None = None) -> SimMessage:
         """Send the bot a photo (a fake file the bot can fetch with getFile)."""
-        self.started = True
+        self._restart()
         return self._sb.user_message(self, self, kind="photo", text=caption, photo_data=data)
 
     async def forward(
@@ -177,7 +188,7 @@ class SimUser(_Chat):
         from_user: SimUser | None = None,
     ) -> SimMessage:
         """Forward a message (from a channel by default, or from another user) to the bot."""
-        self.started = True
+        self._restart()
         now = int(time.time())
         if from_user is not None:
             origin: dict[str, Any] = {
@@ -203,23 +214,27 @@ class SimUser(_Chat):
         if text is None and data is None:
             raise ValueError("press() needs a button text or data=")
         candidates = [message] if message is not None else list(reversed(self.inbox))
-        for exact in (True, False):
-            for msg in candidates:
-                if msg.deleted:
-                    continue
-                button = _find_button(msg, text, data, exact)
-                if button is not None:
-                    if button.callback_data is None:
-                        raise ValueError(
-                            f"button {button.text!r} is a URL button, it cannot be pressed"
-                        )
-                    self.timeline.append(("press", button.text))
-                    return self._sb.callback_query(self, self, msg, button.callback_data)
-            if data is not None:
-                break
+        for msg in candidates:
+            button = _pick_button(msg, text, data)
+            if button is not None:
+                if button.callback_data is None:
+                    raise ValueError(
+                        f"button {button.text!r} is a URL button, it cannot be pressed"
+                    )
+                self.timeline.append(("press", button.text))
+                return self._sb.callback_query(self, self, msg, button.callback_data)
         raise LookupError(
             f"no button {text or data!r} in chat {self.chat_id}; conversation:\n{self.transcript()}"
         )
+
+
+def _pick_button(msg: SimMessage, text: str | None, data: str | None) -> Button | None:
+    """The button on ``msg`` with this data, else with exactly this text, else containing it."""
+    if msg.deleted:
+        return None
+    if data is not None:
+        return _find_button(msg, None, data, True)
+    return _find_button(msg, text, None, True) or _find_button(msg, text, None, False)
 
 
 def _find_button(msg: SimMessage, text: str | None, data: str | None, exact: bool) -> Button | None:
@@ -256,6 +271,8 @@ class SimChat(_Chat):
         self.bot_is_admin = bot_is_admin
         self.username = username
         self.members: dict[int, str] = {}  # user id -> status (creator/administrator/member)
+        self.bot_member = True
+        self.migrated_to: int | None = None
 
     def chat_dict(self) -> dict[str, Any]:
         """The Bot API Chat object."""
@@ -279,10 +296,34 @@ class SimChat(_Chat):
         self, user: SimUser, text: str | None = None, *, data: str | None = None
     ) -> str:
         """``user`` presses a button on the newest bot message in this chat that has it."""
-        for exact in (True, False):
-            for msg in reversed(self.inbox):
-                button = None if msg.deleted else _find_button(msg, text, data, exact)
-                if button is not None and button.callback_data is not None:
-                    self.timeline.append(("press", button.text))
-                    return self._sb.callback_query(user, self, msg, button.callback_data)
+        for msg in reversed(self.inbox):
+            button = _pick_button(msg, text, data)
+            if button is not None and button.callback_data is not None:
+                self.timeline.append(("press", button.text))
+                return self._sb.callback_query(user, self, msg, button.callback_data)
         raise LookupError(f"no button {text or data!r} in chat {self.chat_id}")
+
+    async def edit(self, user: SimUser, message: SimMessage, new_text: str) -> SimMessage:
+        """``user`` edits their message in this chat (edited_message / edited_channel_post)."""
+        return self._sb.user_edit(self, user, message, new_text)
+
+    def kick_bot(self) -> None:
+        """Remove the bot from the chat: later sends get 403 "bot was kicked ..."."""
+        if self.bot_member:
+            self.bot_member = False
+            old = "administrator" if self.bot_is_admin else "member"
+            self._sb.member_update(self, None, old=old, new="kicked")
+
+    def migrate(self) -> SimChat:
+        """Upgrade this basic group to a supergroup and return it.
+
+        Sends to the old id then get 400 with migrate_to_chat_id (PTB raises ChatMigrated).
+        """
+        if self.kind != "group":
+            raise ValueError("only a basic group migrates")
+        new = self._sb.add_group(
+            title=self.title, kind="supergroup", bot_is_admin=self.bot_is_admin
+        )
+        new.members = dict(self.members)
+        self.migrated_to = new.chat_id
+        return new

@@ -491,6 +491,52 @@ class Sandbox:
         self._push_update("channel_post" if chat.kind == "channel" else "message", wire)
         return msg
 
+    def user_edit(self, chat: _Chat, user: SimUser, msg: SimMessage, new_text: str) -> SimMessage:
+        """A person edits their own message: queue edited_message (or edited_channel_post)."""
+        if msg.from_bot or msg.chat_id != chat.chat_id:
+            raise ValueError("a simulated user can only edit their own messages in this chat")
+        msg.text = new_text
+        msg.raw = new_text
+        msg.entities = bot_command_entities(new_text)
+        msg.edits += 1
+        msg.edit_date = int(time.time())
+        wire = dict(msg.wire)
+        photo = msg.kind == "photo"
+        key, ent_key = ("caption", "caption_entities") if photo else ("text", "entities")
+        wire[key] = new_text
+        wire.pop(ent_key, None)
+        if msg.entities:
+            wire[ent_key] = msg.entities
+        wire["edit_date"] = msg.edit_date
+        msg.wire = wire
+        self._push_update(
+            "edited_channel_post" if chat.kind == "channel" else "edited_message", wire
+        )
+        return msg
+
+    def member_update(self, chat: _Chat, user: SimUser | None, old: str, new: str) -> None:
+        """Queue a my_chat_member update: the bot's status in ``chat`` changed."""
+        if user is not None:
+            actor = user.user_dict()
+        else:
+            actor = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+
+        def member(status: str) -> dict[str, Any]:
+            if status == "kicked":
+                return {"status": "kicked", "user": self._me(), "until_date": 0}
+            if status == "administrator":
+                return self._member(chat, self.bot_id)
+            return {"status": status, "user": self._me()}
+
+        update = {
+            "chat": chat.chat_dict(),
+            "from": actor,
+            "date": int(time.time()),
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
+        }
+        self._push_update("my_chat_member", update)
+
     def callback_query(self, user: SimUser, chat: _Chat, msg: SimMessage, data: str) -> str:
         """Queue a callback_query update for a button press; returns the query id."""
         query_id = str(secrets.randbits(63))
@@ -620,8 +666,19 @@ class Sandbox:
                 raise ApiError(403, "Forbidden: bot was blocked by the user")
             if not chat.started:
                 raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
-        elif isinstance(chat, SimChat) and chat.kind == "channel" and not chat.bot_is_admin:
-            raise bad_request("need administrator rights in the channel chat")
+        elif isinstance(chat, SimChat):
+            if chat.migrated_to is not None:
+                raise ApiError(
+                    400,
+                    "Bad Request: group chat was upgraded to a supergroup chat",
+                    {"migrate_to_chat_id": chat.migrated_to},
+                )
+            if not chat.bot_member:
+                if chat.kind == "channel":
+                    raise ApiError(403, "Forbidden: bot is not a member of the channel chat")
+                raise ApiError(403, f"Forbidden: bot was kicked from the {chat.kind} chat")
+            if chat.kind == "channel" and not chat.bot_is_admin:
+                raise bad_request("need administrator rights in the channel chat")
 
     def _thread(self, chat: _Chat, params: Params) -> int | None:
         thread_id = params.int("message_thread_id")

@@ -15,6 +15,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.domain.filters import MAX_REGEX_PER_SUBSCRIBER, FilterSyntaxError, parse_filter
 from bot.handlers.start import (
     PRIVATE,
     Awaiting,
@@ -31,6 +32,7 @@ from bot.render import subscriber as render
 from bot.services import get_services
 from bot.storage.subscribers import (
     MAX_FILTERS,
+    FilterView,
     add_filter,
     count_filters,
     find_filter_by_query,
@@ -77,7 +79,6 @@ async def filter_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
     """Validate a filter, show what it would have matched, and offer Save (nothing saved yet)."""
-    from bot.domain.filters import FilterSyntaxError, parse_filter
     from bot.render.filters import syntax_error
 
     subscriber, _ = await subscriber_for(update, context)
@@ -91,23 +92,37 @@ async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, query: st
         await answer(update, context, render.filter_empty(lang))
         return
     try:
-        parse_filter(query)
+        parsed = parse_filter(query)
     except FilterSyntaxError as err:
         await answer(update, context, syntax_error(lang, err))
         return
     async with services.sessions() as session:
         existing = await find_filter_by_query(session, subscriber.id, query)
-        count = await count_filters(session, subscriber.id)
+        current = await list_filters(session, subscriber.id)
     if existing is not None:
         await answer(update, context, render.duplicate_filter(lang, existing))
         return
-    if count >= MAX_FILTERS:
+    if len(current) >= MAX_FILTERS:
         await answer(update, context, render.too_many_filters(lang, MAX_FILTERS))
+        return
+    if parsed.regex_count and parsed.regex_count + _regex_count(current) > MAX_REGEX_PER_SUBSCRIBER:
+        await answer(update, context, render.too_many_regexes(lang, MAX_REGEX_PER_SUBSCRIBER))
         return
     matched, examples = await _preview(context, query)
     token = _remember_preview(context, query)
     text, keyboard = render.preview(lang, query, matched, examples, token)
     await answer(update, context, text, keyboard)
+
+
+def _regex_count(saved: list[FilterView]) -> int:
+    """/regex/ terms across saved filters (each one costs the matcher more than a word)."""
+    total = 0
+    for found in saved:
+        try:
+            total += parse_filter(found.query).regex_count
+        except FilterSyntaxError:
+            continue  # saved under an older grammar; the matcher skips it too
+    return total
 
 
 async def _preview(

@@ -290,6 +290,16 @@ def too_many_filters(lang: str, limit: int) -> str:
     )
 
 
+def too_many_regexes(lang: str, limit: int) -> str:
+    """The new filter would take the subscriber over the /regex/ limit."""
+    return tr(
+        lang,
+        "You can use at most {limit} /regex/ terms across all your filters. Write this one "
+        "with words, or remove a filter with a /regex/ first.",
+        limit=limit,
+    )
+
+
 def duplicate_filter(lang: str, existing: FilterView) -> str:
     """The same filter exists already."""
     return tr(

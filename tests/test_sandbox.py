@@ -15,7 +15,15 @@ from telegram import (
     InlineKeyboardMarkup,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -568,3 +576,57 @@ async def test_press_prefers_newest_message_and_exact_text(sb: Sandbox, bot: obj
     updates = await bot.get_updates()  # type: ignore[attr-defined]
     assert [u.callback_query.data for u in updates] == ["new", "all", "old", "new"]
     assert updates[2].callback_query.message.message_id == first.message_id
+
+
+async def test_dropped_connection_is_a_network_error(sb: Sandbox, bot: object) -> None:
+    sb.add_user(1001, "Aigerim")
+    sb.fail_next("sendMessage", status=0)
+    with pytest.raises(NetworkError):
+        await bot.send_message(1001, "lost")  # type: ignore[attr-defined]
+    assert (await bot.send_message(1001, "next")).text == "next"  # type: ignore[attr-defined]
+    assert [r.status for r in sb.requests if r.method == "sendMessage"] == [0, 200]
+
+
+async def test_webhook_delivery_with_secret_and_retries(sb: Sandbox, bot: object) -> None:
+    from aiohttp import web
+
+    received: list[dict[str, object]] = []
+    secrets_seen: list[str | None] = []
+    failures = [503]  # the first delivery fails; Telegram retries it
+
+    async def hook(request: web.Request) -> web.Response:
+        secrets_seen.append(request.headers.get("X-Telegram-Bot-Api-Secret-Token"))
+        if failures:
+            return web.Response(status=failures.pop())
+        received.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        with pytest.raises(BadRequest, match="(?i)https url must be provided"):
+            await bot.set_webhook("http://example.org/hook")  # type: ignore[attr-defined]
+        url = f"http://127.0.0.1:{port}/hook"
+        await bot.set_webhook(url, secret_token="s3cret_-")  # type: ignore[attr-defined]
+        user = sb.add_user(1001, "Aigerim")
+        with pytest.raises(Conflict):
+            await bot.get_updates()  # type: ignore[attr-defined]
+        await user.send("/start")
+        await user.send("two")
+        deadline = asyncio.get_running_loop().time() + 5
+        while len(received) < 2 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+        assert [u["message"]["text"] for u in received] == ["/start", "two"]  # type: ignore[index]
+        assert set(secrets_seen) == {"s3cret_-"} and len(secrets_seen) == 3
+        info = await bot.get_webhook_info()  # type: ignore[attr-defined]
+        assert info.url == url and info.pending_update_count == 0
+        assert info.last_error_message is not None and "503" in info.last_error_message
+        await bot.delete_webhook()  # type: ignore[attr-defined]
+        assert await bot.get_updates() == ()  # type: ignore[attr-defined]
+    finally:
+        await runner.cleanup()

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
+import re
 import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -230,6 +233,9 @@ class Sandbox:
         self.requests: list[RecordedRequest] = []
         self.commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self.webhook_url = ""
+        self._webhook_secret = ""
+        self._webhook_error: tuple[int, str] | None = None
+        self._webhook_task: asyncio.Task[None] | None = None
         self.api_root = ""
         self.port = 0
         self._chats: dict[int, _Chat] = {}
@@ -288,6 +294,11 @@ class Sandbox:
         """Release pending long polls and close the server."""
         self._stopping = True
         self._wake()
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
+            self._webhook_task = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -376,6 +387,7 @@ class Sandbox:
         status=429 answers "Too Many Requests" with ``retry_after`` (default 1); a ``delay``
         holds the answer that long (a client with a shorter read timeout sees TimedOut), and
         with status=None the request is then processed normally, as a slow Telegram would.
+        status=0 drops the connection without an answer.
         """
         for _ in range(times):
             self._injections[method.lower()].append(
@@ -595,6 +607,12 @@ class Sandbox:
             inj = injected.pop(0)
             if inj.delay:
                 await asyncio.sleep(inj.delay)
+            if inj.status == 0:
+                # A dropped connection: no HTTP answer at all (PTB raises NetworkError).
+                self._record(method, params, 0)
+                if request.transport is not None:
+                    request.transport.abort()
+                raise asyncio.CancelledError
             if inj.status is not None:
                 return self._injected_answer(method, params, inj)
         try:
@@ -912,24 +930,96 @@ class Sandbox:
         return True
 
     async def m_setWebhook(self, p: Params) -> Any:
-        """setWebhook (recorded; the sandbox delivers updates through getUpdates only)."""
-        self.webhook_url = p.str("url") or ""
+        """setWebhook: updates are then POSTed to the URL (http allowed on loopback only)."""
+        url = p.str("url") or ""
+        if not url:
+            return await self.m_deleteWebhook(p)
+        parts = urlsplit(url)
+        loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+        if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        if not loopback:
+            # Telegram would connect out; the sandbox never leaves this machine.
+            raise bad_request("bad webhook: the sandbox delivers webhooks to loopback only")
+        secret = p.str("secret_token") or ""
+        if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise bad_request("secret token contains unallowed characters")
+        allowed = p.json("allowed_updates")
+        if isinstance(allowed, list):
+            self._allowed_updates = frozenset(allowed) if allowed else _ALLOWED_BY_DEFAULT
+        if p.bool("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook_url = url
+        self._webhook_secret = secret
+        self._webhook_error = None
+        if self._webhook_task is None or self._webhook_task.done():
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
+        self._wake()
         return True
 
     async def m_deleteWebhook(self, p: Params) -> Any:
         """deleteWebhook, honouring drop_pending_updates."""
         self.webhook_url = ""
+        self._wake()
         if p.bool("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def m_getWebhookInfo(self, p: Params) -> Any:
         """getWebhookInfo."""
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
+            "max_connections": 40,
         }
+        if self.webhook_url and self._webhook_error is not None:
+            info["last_error_date"], info["last_error_message"] = self._webhook_error
+        return info
+
+    async def _deliver_webhooks(self) -> None:
+        """POST pending updates one at a time to the webhook, retrying until it answers 2xx."""
+        import aiohttp
+
+        loop = asyncio.get_running_loop()
+        backoff = 0.05
+        async with aiohttp.ClientSession() as session:
+            while self.webhook_url and not self._stopping:
+                self._updates = [u for u in self._updates if u["_kind"] in self._allowed_updates]
+                if not self._updates:
+                    fut: asyncio.Future[None] = loop.create_future()
+                    self._waiters.add(fut)
+                    try:
+                        await asyncio.wait_for(fut, 1.0)
+                    except TimeoutError:
+                        pass
+                    finally:
+                        self._waiters.discard(fut)
+                    continue
+                update = self._updates[0]
+                body = {k: v for k, v in update.items() if k != "_kind"}
+                headers = {"Content-Type": "application/json"}
+                if self._webhook_secret:
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self._webhook_secret
+                try:
+                    async with session.post(
+                        self.webhook_url,
+                        data=json.dumps(body),
+                        headers=headers,
+                        timeout=aiohttp.ClientTimeout(total=10),
+                    ) as resp:
+                        ok = 200 <= resp.status < 300
+                        error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
+                except (aiohttp.ClientError, TimeoutError) as err:
+                    ok, error = False, f"Connection error: {type(err).__name__}"
+                if ok:
+                    if self._updates and self._updates[0] is update:
+                        self._updates.pop(0)
+                    backoff = 0.05
+                else:
+                    self._webhook_error = (int(time.time()), error)
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 2.0)
 
     async def m_getUpdates(self, p: Params) -> Any:
         """Long polling: confirm by offset, wait up to timeout, newest poll wins (409 for others)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import re
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
@@ -20,32 +22,44 @@ class CueScores:
         return self.totals.get(kind, 0.0)
 
 
-def score_text(text: str, lexicons: list[Lexicon], title: str = "") -> CueScores:
-    """Sum cue weights; a cue counts at most twice, and a title hit counts double."""
+_PAST_YEAR = re.compile(r"\b(?:in|since|of|after|в|с|после)\s+(?:\w+\s+){0,2}((?:19|20)\d\d)\b")
+
+
+def score_text(
+    text: str, segs: list[Segment], lexicons: list[Lexicon], title_end: int, published_year: int | None
+) -> tuple[CueScores, list[set[str]]]:
+    """One pass of every cue over the text: summed weights (a cue counts at most twice, a title
+    hit double, a hit in a background sentence about an earlier year a third) and the cue
+    kinds present in each segment."""
     scores = CueScores()
+    kinds: list[set[str]] = [set() for _ in segs]
+    starts = [s.start for s in segs]
+    background = []
+    for seg in segs:
+        years = [int(y) for y in _PAST_YEAR.findall(seg.text)]
+        background.append(bool(years) and (published_year is None or min(years) < published_year))
+    low = text.lower()
     for lex in lexicons:
         for c in lex.cues:
-            hits = len(c.pattern.findall(text))
-            if title:
-                hits += len(c.pattern.findall(title))
-            if not hits:
-                continue
-            weight = c.weight * min(hits, 2)
-            scores.totals[c.kind] = scores.totals.get(c.kind, 0.0) + weight
-            scores.fired.setdefault(c.kind, []).append(f"{lex.lang}:{c.name}x{hits}")
-    return scores
-
-
-def segment_kinds(seg: Segment, lexicons: list[Lexicon]) -> set[str]:
-    """Which cue kinds fire inside one segment."""
-    kinds: set[str] = set()
-    for lex in lexicons:
-        for c in lex.cues:
-            if c.kind in kinds:
-                continue
-            if c.pattern.search(seg.text):
-                kinds.add(c.kind)
-    return kinds
+            if c.literals is not None and not any(lit in low for lit in c.literals):
+                continue  # none of the words it starts with: it cannot match
+            total = 0.0
+            hits = 0
+            for m in c.pattern.finditer(text):
+                hits += 1
+                si = max(0, bisect.bisect_right(starts, m.start()) - 1)
+                if segs:
+                    kinds[si].add(c.kind)
+                if hits > 2:
+                    continue
+                factor = 2.0 if m.start() < title_end else 1.0
+                if segs and background[si]:
+                    factor *= 0.3
+                total += c.weight * factor
+            if hits:
+                scores.totals[c.kind] = scores.totals.get(c.kind, 0.0) + total
+                scores.fired.setdefault(c.kind, []).append(f"{lex.lang}:{c.name}x{hits}")
+    return scores, kinds
 
 
 def decide(scores: CueScores, has_event: bool, event_strength: float) -> tuple[str, dict[str, float]]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .classify import decide, score_text, segment_kinds
+from .classify import decide, score_text
 from .events import extract_events
 from .figures import extract_figures
 from .gazetteer import find_cities, find_countries, lookup_city
@@ -27,11 +27,20 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _lexicons(lang: str) -> list[Lexicon]:
-    # Every lexicon runs: texts mix scripts, and Kazakh-language news often quotes Russian.
-    first = LEXICONS.get(lang)
-    rest = [lex for code, lex in LEXICONS.items() if code != lang]
-    return ([first] if first else []) + rest
+_SCRIPT = {"en": re.compile(r"[A-Za-z]{3}"), "ru": re.compile(r"[А-Яа-яЁё]{3}")}
+
+
+def _lexicons(lang: str, text: str) -> list[Lexicon]:
+    # Every lexicon whose script the text uses runs: texts mix scripts, and Kazakh-language
+    # news often quotes Russian.
+    order = [lang] + [code for code in LEXICONS if code != lang]
+    out = []
+    for code in order:
+        lex = LEXICONS.get(code)
+        script = _SCRIPT.get(code)
+        if lex is not None and (script is None or script.search(text)):
+            out.append(lex)
+    return out
 
 
 def understand(
@@ -67,18 +76,17 @@ def _understand(
     zone = _zone(default_tz)
     zone_name = zone.key
     language = lang or guess_lang(body)
-    lexicons = _lexicons(language)
+    lexicons = _lexicons(language, body)
     segs = segments(body)
-    kinds = [segment_kinds(s, lexicons) for s in segs]
-    scores = score_text(body, lexicons, title)
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=zone)
     published_day = published.astimezone(zone).date() if published is not None else None
+    scores, kinds = score_text(body, segs, lexicons, title_end, published_day.year if published_day else None)
     countries = find_countries(body)
     hits = find_cities(body, countries)
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
-    if scores.get("protest") > 0:
+    if scores.get("protest") > 0 or scores.get("call") > 0:
         events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end)
     strength = max((e.confidence for e in events), default=0.0)
     category, values = decide(scores, bool(events), strength)

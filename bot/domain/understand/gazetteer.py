@@ -184,7 +184,7 @@ def warm() -> None:
 
 _LATIN_RUN = re.compile(r"\b[A-Z][A-Za-z'\u2019.-]*(?:\s+[A-Z][A-Za-z'\u2019.-]*){0,2}")
 _CYR_RUN = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+(?:\s+[А-ЯЁ][а-яё-]+)?")
-_STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of|to|for)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
+_STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
 _PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall)\b")
 
 
@@ -212,6 +212,11 @@ def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: se
     return places[0], False
 
 
+@lru_cache(maxsize=1)
+def _ru_country_stems() -> dict[str, str]:
+    return {ru_stem(name): code for name, code in _RU_COUNTRIES.items()}
+
+
 def find_countries(text: str) -> list[str]:
     """ISO alpha-2 codes of countries named in the text, in order of first mention."""
     idx = _index()
@@ -220,11 +225,7 @@ def find_countries(text: str) -> list[str]:
         word = m.group(0).lower()
         iso = idx.countries.get(word) or idx.countries.get(word.split()[0])
         if iso is None and re.match(r"[а-я]", word):
-            stem = ru_stem(word)
-            for name, code in _RU_COUNTRIES.items():
-                if ru_stem(name) == stem:
-                    iso = code
-                    break
+            iso = _ru_country_stems().get(ru_stem(word))
         if iso and iso not in out:
             out.append(iso)
     return out
@@ -266,6 +267,8 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             i = j
             if _PLACE_AFTER.match(after) and not re.match(r"^['\u2019]s", after):
                 continue
+            if re.match(r"^ [A-Z][a-z]", after) and idx.latin[key][0].population < 1_000_000:
+                continue  # "David Hillman": a first name, not the town in Panama
             place, sure = _pick(idx.latin[key], text, after, idx, known)
             if key in resolved and not sure:
                 place = resolved[key]
@@ -284,6 +287,8 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
                 continue
             start = m.start()
             before = text[max(0, start - 10) : start]
+            if before.endswith(("«", '"')):
+                break  # «Сокольники» is a park or a company, not the town
             strong = bool(_STRONG_BEFORE.search(before))
             place = next((p for p in places if p.country in known), places[0])
             if place.population < 50_000 and not strong:

@@ -8,17 +8,127 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Cue:
-    """A weighted pattern: `kind` is a category it votes for or a signal such as "context"."""
+    """A weighted pattern: `kind` is a category it votes for or a signal such as "context".
+
+    `literals`: lower-case strings of which a match must contain at least one (its first
+    word), so a text holding none of them is skipped without running the pattern; None when
+    the pattern can start with something that is not a plain word."""
 
     name: str
     kind: str
     weight: float
     pattern: re.Pattern[str]
+    literals: tuple[str, ...] | None = None
+
+
+_LETTER = re.compile(r"[a-zа-яё]", re.I)
+
+
+def _split_top(source: str) -> list[str]:
+    parts, depth, last, i = [], 0, 0, 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = source.index("]", i + 1) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append(source[last:i])
+            last = i + 1
+        i += 1
+    parts.append(source[last:])
+    return parts
+
+
+def _closing(source: str, i: int) -> int:
+    depth = 0
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = source.index("]", i + 1) + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise ValueError("unbalanced")
+
+
+def _first(alt: str) -> set[str] | None:
+    j = 0
+    while True:
+        if alt.startswith("\\b", j):
+            j += 2
+        elif alt.startswith("^", j):
+            j += 1
+        elif alt.startswith(("\\s*", "\\s+"), j):
+            j += 3
+        else:
+            break
+    alt = alt[j:]
+    if not alt:
+        return None
+    if alt[0] == "(":
+        close = _closing(alt, 0)
+        inner = alt[1:close]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        elif inner.startswith("?P<"):
+            inner = inner[inner.index(">") + 1 :]
+        elif inner.startswith("?"):
+            return None
+        found: set[str] = set()
+        for part in _split_top(inner):
+            sub = _first(part)
+            if sub is None:
+                return None
+            found |= sub
+        if alt[close + 1 : close + 2] in ("?", "*"):
+            rest = _first(alt[close + 2 :])
+            if rest is None:
+                return None
+            found |= rest
+        return found
+    word = ""
+    k = 0
+    while k < len(alt) and (_LETTER.match(alt[k]) or alt[k] in " -'"):
+        word += alt[k]
+        k += 1
+    if alt[k : k + 1] in ("?", "*", "{"):
+        word = word[:-1]
+    word = word.strip().lower()
+    return {word} if len(word) >= 2 else None
+
+
+def starting_literals(source: str) -> tuple[str, ...] | None:
+    """The words any match of `source` must begin with, or None when that cannot be told."""
+    try:
+        found: set[str] = set()
+        for alt in _split_top(source):
+            sub = _first(alt)
+            if sub is None:
+                return None
+            found |= sub
+    except ValueError:
+        return None
+    return tuple(sorted(found)) or None
 
 
 def cue(name: str, kind: str, weight: float, pattern: str) -> Cue:
-    """Compile one cue, case-insensitive."""
-    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE))
+    """Compile one cue, case-insensitive, with its starting literals for a quick skip."""
+    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), starting_literals(pattern))
 
 
 @dataclass(frozen=True)

@@ -43,25 +43,20 @@ class TimeMention:
 
 _EN_MONTH = r"(?P<mon>january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?"
 _RU_MONTH = r"(?P<mon>" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r")"
-_EN_WD = r"(?:(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|thurs|thur|thu|fri|sat|sun)\.?,?\s+(?:the\s+)?)"
-_RU_WD = r"(?:(?:(?:в|во)\s+)?(?P<wd>" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r"),?\s+)"
-_YEAR = r"(?:,?\s+(?P<year>(?:19|20)\d\d)\b)"
+_WD_WORDS = "|".join(sorted(WEEKDAYS, key=len, reverse=True))
+_WD_BEFORE = re.compile(r"(?:^|[^\w])(?P<wd>" + _WD_WORDS + r")\.?,? +(?:the +)?$", re.I)
+_YEAR = r"(?:,? +(?P<year>(?:19|20)\d\d)\b)"
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("dmy", re.compile(_EN_WD + r"?\b(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s+of)?\s+" + _EN_MONTH + r"(?![a-z])" + _YEAR + "?", re.I)),
-    ("mdy", re.compile(_EN_WD + r"?\b" + _EN_MONTH + r"\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR + "?", re.I)),
-    ("ru", re.compile(_RU_WD + r"?\b(?P<day>[0-3]?\d)\s+" + _RU_MONTH + r"(?:\s+(?P<year>(?:19|20)\d\d)(?:\s*(?:года|г\.))?)?", re.I)),
+    ("dmy", re.compile(r"(?<![\d.,:/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?: +of)? +" + _EN_MONTH + r"(?![a-z])" + _YEAR + "?", re.I)),
+    ("mdy", re.compile(r"\b" + _EN_MONTH + r" +(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR + "?", re.I)),
+    ("ru", re.compile(r"(?<![\d.,:/])(?P<day>[0-3]?\d) +" + _RU_MONTH + r"(?: +(?P<year>(?:19|20)\d\d)(?: *(?:года|г\.))?)?", re.I)),
     ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("num", re.compile(r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<mon>[01]\d)(?:\.(?P<year>(?:19|20)?\d\d))?(?![\d,]|\.\d)(?!\s*(?:млн|млрд|тыс|million|billion|%|pm|am|p\.m|a\.m))", re.I)),
 ]
 
-_WEEKDAY_ONLY = re.compile(
-    r"\b(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим)?\s*"
-    r"(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True))
-    + r")\b(?P<poss>['\u2019]s)?",
-    re.I,
-)
+_WEEKDAY_ONLY = re.compile(r"(?<![\w])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])(?P<poss>['\u2019]s)?", re.I)
+_MODIFIER = re.compile(r"(?:^|[^\w])(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим) +$", re.I)
 _RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
 
@@ -121,8 +116,13 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue  # "may 5" as a verb is rare, but lower-case "march 10" is a verb phrase
             if kind == "num" and re.search(r"(?:\b(?:в|с|до|at|from|to)\s*|[-–]\s*)$", text[max(0, m.start() - 4) : m.start()], re.I):
                 continue  # "в 12.30" is a time
-            wd_group = m.groupdict().get("wd")
-            weekday = WEEKDAYS.get(wd_group.lower().rstrip(".")) if wd_group else None
+            span_start = m.start()
+            weekday = None
+            if kind in ("dmy", "mdy", "ru"):
+                before = _WD_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+                if before:
+                    weekday = WEEKDAYS.get(before.group("wd").lower())
+                    span_start = m.start() - (len(text[max(0, m.start() - 24) : m.start()]) - before.start("wd"))
             year_text = m.groupdict().get("year")
             resolved: date | None
             far = False
@@ -137,12 +137,13 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 resolved = None
             if resolved is None and _safe_date(2000, month, day) is None:
                 continue  # not a date at all
-            found.append(DateMention(m.start(), m.end(), resolved, "absolute", bool(year_text), far))
-            taken.append((m.start(), m.end()))
+            found.append(DateMention(span_start, m.end(), resolved, "absolute", bool(year_text), far))
+            taken.append((span_start, m.end()))
     for m in _WEEKDAY_ONLY.finditer(text):
         if not free(m.start("wd"), m.end("wd")):
             continue
-        mod = (m.group("mod") or "").lower()
+        mod_match = _MODIFIER.search(text[max(0, m.start() - 24) : m.start()])
+        mod = mod_match.group("mod").lower() if mod_match else ""
         if mod in ("last", "в прошлую", "в прошлое") or m.group("poss"):
             continue  # "last Friday", "Friday's massacre": the past
         weekday = WEEKDAYS[m.group("wd").lower()]

@@ -201,15 +201,15 @@ def broadcast_report(
 
 # ---------------------------------------------------------------------------------- events
 
-EVENT_FIELDS = ("title", "start", "end", "venue", "address", "city", "country", "timezone")
+EVENT_FIELDS = ("title", "start_at", "end_at", "venue", "address", "city", "country", "timezone")
 
 
 def field_name(lang: str, name: str) -> str:
     """The human name of an event field."""
     names = {
         "title": tr(lang, "What"),
-        "start": tr(lang, "Starts"),
-        "end": tr(lang, "Ends"),
+        "start_at": tr(lang, "Starts"),
+        "end_at": tr(lang, "Ends"),
         "venue": tr(lang, "Venue"),
         "address": tr(lang, "Address"),
         "city": tr(lang, "City"),
@@ -236,7 +236,7 @@ def event_summary(lang: str, draft: dict[str, Any], header: str) -> str:
     zone = draft.get("timezone") or "UTC"
     lines = [header, ""]
     for name in EVENT_FIELDS:
-        if name in ("start", "end"):
+        if name in ("start_at", "end_at"):
             value = _when(draft.get(name), zone, bool(draft.get("all_day")))
         else:
             value = escape(str(draft.get(name) or "—"))
@@ -262,13 +262,13 @@ def event_editor_keyboard(lang: str, publish_label: str) -> InlineKeyboardMarkup
 
 def event_ask_field(lang: str, name: str) -> str:
     """Ask for a new value of one field."""
-    if name in ("start", "end"):
+    if name in ("start_at", "end_at"):
         return tr(
             lang,
             "Send the new {field} as YYYY-MM-DD HH:MM in the event's timezone (or YYYY-MM-DD "
             "for a whole day).",
             field=field_name(lang, name).lower(),
-        ) + ("\n" + tr(lang, "Send - to clear it.") if name == "end" else "")
+        ) + ("\n" + tr(lang, "Send - to clear it.") if name == "end_at" else "")
     if name == "timezone":
         return tr(lang, "Send the timezone, e.g. Asia/Almaty or Europe/London.")
     if name == "country":

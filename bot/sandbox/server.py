@@ -248,9 +248,8 @@ class Sandbox:
         self._files: dict[str, tuple[str, str | None, bytes]] = {}  # file_id -> (path, mime, data)
         self._file_paths: dict[str, str] = {}  # file_path -> file_id
         self._injections: dict[str, list[_Injection]] = defaultdict(list)
-        self._global = SlidingWindow.per_second(global_rate)
-        self._paid = SlidingWindow.per_second(paid_rate)
         self._per_chat: dict[int, SlidingWindow] = {}
+        self.reset_limits()
         self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._stopping = False
@@ -395,7 +394,14 @@ class Sandbox:
             )
 
     def reset_limits(self) -> None:
-        """Forget the rate-limit windows (e.g. between phases of a test)."""
+        """Forget the rate-limit windows (e.g. between phases of a test); apply changed limits."""
+        self._limits_config = (
+            self.global_rate,
+            self.paid_rate,
+            self.private_rate,
+            self.private_burst,
+            self.group_per_minute,
+        )
         self._global = SlidingWindow.per_second(self.global_rate)
         self._paid = SlidingWindow.per_second(self.paid_rate)
         self._per_chat.clear()
@@ -713,6 +719,15 @@ class Sandbox:
         if not self.enforce_limits:
             return
         now = time.monotonic()
+        config = (
+            self.global_rate,
+            self.paid_rate,
+            self.private_rate,
+            self.private_burst,
+            self.group_per_minute,
+        )
+        if config != self._limits_config:
+            self.reset_limits()  # a test or benchmark changed a limit on a running sandbox
         overall = self._paid if paid else self._global
         window = self._per_chat.get(chat.chat_id)
         if window is None:

@@ -202,6 +202,33 @@ async def test_command_to_a_bot_the_user_blocked_is_handled_quietly(
     assert found is not None and not found.blocked
 
 
+async def test_block_and_unblock_updates_are_noted(env: BotEnv) -> None:
+    user = env.user(1011, "en")
+    await user.send("/start")
+    await user.next_message()
+    user.block()
+    for _ in range(200):
+        row = await subscriber_row(env, 1011)
+        if row is not None and row.blocked:
+            break
+        await _pause()
+    assert row is not None and row.blocked
+    user.unblock()
+    for _ in range(200):
+        row = await subscriber_row(env, 1011)
+        if row is not None and not row.blocked:
+            break
+        await _pause()
+    assert row is not None and not row.blocked
+    # Someone who never started the bot leaves no row by blocking it.
+    stranger = env.user(1012, "en")
+    stranger.block()
+    stranger.unblock()
+    await stranger.send("/help")
+    await stranger.next_message()
+    assert await subscriber_row(env, 1012) is None
+
+
 async def _pause() -> None:
     await asyncio.sleep(0.02)
 

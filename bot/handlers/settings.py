@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 from telegram import Update
 from telegram.ext import (
@@ -15,7 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.domain.timezones import Place, is_zone, resolve_timezone
+from bot.domain.timezones import Place, is_zone, resolve_timezone, warm_up
 from bot.handlers.start import (
     PRIVATE,
     Awaiting,
@@ -165,6 +166,8 @@ async def _set_paused(update: Update, context: ContextTypes.DEFAULT_TYPE, paused
 
 def register(app: Application) -> None:
     """/settings, /pause, /resume and the settings buttons (not dl:settings: delivery's)."""
+    # Load the city list in the background so the first timezone answer is not slow.
+    threading.Thread(target=warm_up, name="timezones-warm-up", daemon=True).start()
     # The answer to "which timezone?" is plain text the fallback would otherwise take.
     app.add_handler(
         MessageHandler(

@@ -16,10 +16,12 @@ from telegram import (
     Message,
     Update,
 )
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     filters,
@@ -35,12 +37,15 @@ from bot.storage.subscribers import (
     ensure_subscriber,
     find_subscriber,
     mark_blocked,
+    mark_unblocked,
     set_language,
 )
 
 log = logging.getLogger(__name__)
 
-PRIVATE = filters.ChatType.PRIVATE
+# New messages in private chats: an edit of an old message is not a new request, so edits
+# (which PTB hands to command handlers by default) are left unanswered.
+PRIVATE = filters.ChatType.PRIVATE & ~filters.UpdateType.EDITED
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 # What a chat is asked for next ("filter" or "timezone"), kept in chat_data with a deadline so a
@@ -281,6 +286,21 @@ async def forget_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await edit_or_answer(update, context, render.forget_cancelled(lang))
 
 
+async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A person blocked or unblocked the bot: stop or resume sending (no row is created)."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != ChatType.PRIVATE:
+        return
+    status = change.new_chat_member.status
+    async with get_services(context).sessions() as session, session.begin():
+        if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+            changed = await mark_blocked(session, change.chat.id)
+        else:
+            changed = await mark_unblocked(session, change.chat.id)
+    if changed:
+        log.info("chat %s is now %s", change.chat.id, status)
+
+
 # --- command menus ---------------------------------------------------------------------------
 
 
@@ -313,6 +333,11 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(choose_language, pattern=r"^st:w?lang:[a-z]{2,3}$"))
     app.add_handler(CallbackQueryHandler(forget_confirmed, pattern=r"^fg:yes$"))
     app.add_handler(CallbackQueryHandler(forget_cancelled, pattern=r"^fg:no$"))
+    app.add_handler(
+        ChatMemberHandler(
+            member_changed, ChatMemberHandler.MY_CHAT_MEMBER, chat_id=None
+        )
+    )
     # Modules registered before this one have added their commands; the menu lists only
     # commands that something answers (e.g. /upcoming only once the delivery part is in).
     _available = _registered_commands(app)

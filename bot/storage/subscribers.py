@@ -183,3 +183,13 @@ async def mark_blocked(session: AsyncSession, chat_id: int) -> bool:
         .values(blocked=True)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_unblocked(session: AsyncSession, chat_id: int) -> bool:
+    """Note that a chat unblocked the bot; True when a row changed (unknown chats stay unknown)."""
+    result = await session.execute(
+        update(Subscriber)
+        .where(Subscriber.chat_id == chat_id, Subscriber.blocked.is_(True))
+        .values(blocked=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -104,6 +104,45 @@ async def parse_off_loop(
     return await asyncio.to_thread(work)
 
 
+class _BatchWriter:
+    """Writes poll outcomes in shared transactions (group commit), one writer at a time.
+
+    Per-source transactions cost more than the work in them (a 304 is one UPDATE), and SQLite
+    takes one writer anyway; so outcomes queue here and whoever is waiting goes in one commit.
+    """
+
+    def __init__(self, services: Any, max_batch: int = 100) -> None:
+        self.services = services
+        self.max_batch = max_batch
+        self.pending: list[tuple[Callable[[Any], Any], asyncio.Future[Any]]] = []
+        self.task: asyncio.Task[None] | None = None
+
+    async def submit(self, work: Callable[[Any], Any]) -> Any:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.pending.append((work, future))
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending[: self.max_batch], self.pending[self.max_batch :]
+            try:
+                async with self.services.sessions() as session, session.begin():
+                    results = [await work(session) for work, _ in batch]
+            except Exception:
+                # One bad write must not sink the others: redo them one transaction each.
+                for work, future in batch:
+                    try:
+                        async with self.services.sessions() as session, session.begin():
+                            future.set_result(await work(session))
+                    except Exception as exc:
+                        future.set_exception(exc)
+                continue
+            for (_work, future), result in zip(batch, results, strict=True):
+                future.set_result(result)
+
+
 class _Poller:
     def __init__(self, services: Any, now: datetime) -> None:
         self.services = services
@@ -112,20 +151,11 @@ class _Poller:
         self.hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(PER_HOST)
         )
-        # SQLite has one writer; taking turns here avoids busy waits inside the database.
-        sqlite = services.engine.dialect.name == "sqlite"
-        self.write_lock: asyncio.Lock | None = asyncio.Lock() if sqlite else None
+        self.writer = _BatchWriter(services)
         self.owner = services.instance_id
 
     async def _write(self, work: Callable[[Any], Any]) -> Any:
-        async def run() -> Any:
-            async with self.services.sessions() as session, session.begin():
-                return await work(session)
-
-        if self.write_lock is None:
-            return await run()
-        async with self.write_lock:
-            return await run()
+        return await self.writer.submit(work)
 
     def interval(self, source: repo.SourceView) -> int:
         return source.interval or self.services.settings.poll_interval

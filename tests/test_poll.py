@@ -310,3 +310,32 @@ async def test_lease_keeps_two_pollers_apart(services: Any, server: FeedServer) 
     services.clock.advance(timedelta(minutes=6))  # the lease ran out (the replica died)
     [result] = await poll_due_sources(services)
     assert result.status == "new"
+
+
+async def test_poll_on_each_backend(any_services: Any, server: FeedServer) -> None:
+    services = any_services
+    url = server.route("/rss", Reply(200, RSS, {"Content-Type": "application/rss+xml"}))
+    ics = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\n"
+        b"DTSTAMP:20261101T000000Z\r\nDTSTART;TZID=Europe/London:20991209T120000\r\n"
+        b"SUMMARY:Rally\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    cal = server.route("/cal", Reply(200, ics, {"Content-Type": "text/calendar"}))
+    a = await add(services, url)
+    b = await add(services, cal, kind="ics")
+    results = {r.source_id: r for r in await poll_due_sources(services)}
+    assert results[a.id].new_items == 3 and results[b.id].new_items == 1
+    async with services.sessions() as session:
+        seen = list(await session.scalars(select(Item.seen_at).where(Item.source_id == a.id)))
+        recent = await repo.source_health(session, services.clock())
+        event = await session.scalar(select(Item.ics_event).where(Item.source_id == b.id))
+        no_event = await session.scalar(
+            select(Item.id).where(Item.source_id == a.id, Item.ics_event.is_(None)).limit(1)
+        )
+    assert seen == [services.clock()] * 3
+    assert {h.source.id: h.items_7d for h in recent} == {a.id: 3, b.id: 1}
+    assert event["start"] == "2099-12-09T12:00:00+00:00" and event["uid"] == "e1"
+    assert no_event is not None  # no event is SQL NULL, not JSON null
+    server.route("/rss", Reply(200, RSS + b" "))
+    results = {r.source_id: r for r in await poll_due_sources(services, all=True)}
+    assert results[a.id].status == "new" and results[a.id].new_items == 0

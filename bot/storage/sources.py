@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -253,38 +254,69 @@ async def insert_items(
     backlog: bool,
 ) -> int:
     """Store the items the source does not have yet, at stage "new"; returns how many."""
-    if not items:
-        return 0
-    known = await existing_guids(session, source_id, (i.guid for i in items))
-    rows = []
-    taken = set(known)
+    fresh: dict[str, NewItem] = {}
     for item in items:
-        if item.guid in taken:
-            continue
-        taken.add(item.guid)
-        rows.append(
-            {
-                "source_id": source_id,
-                "guid": item.guid,
-                "story_key": item.story_key,
-                "link": item.link,
-                "title": item.title,
-                "text": item.text,
-                "lang": item.lang,
-                "published_at": item.published_at,
-                "seen_at": now,
-                "stage": "new",
-                "backlog": backlog,
-                "ics_event": item.ics_event,
-            }
-        )
-    if not rows:
+        fresh.setdefault(item.guid, item)  # the same guid twice in one feed: the first one wins
+    for guid in await existing_guids(session, source_id, fresh):
+        del fresh[guid]
+    if not fresh:
         return 0
+    postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    rows = [
+        (
+            source_id,
+            item.guid,
+            item.story_key,
+            item.link,
+            item.title,
+            item.text,
+            item.lang,
+            _utc_param(item.published_at, postgres),
+            _utc_param(now, postgres),
+            "new",
+            backlog,
+            json.dumps(item.ics_event) if item.ics_event is not None else None,
+        )
+        for item in fresh.values()
+    ]
+    mark = "%s" if postgres else "?"
     # ON CONFLICT keeps a concurrent poll of the same source (a lease that ran out) harmless.
-    statement = _insert(session)(Item).on_conflict_do_nothing(index_elements=["source_id", "guid"])
-    for start in range(0, len(rows), 500):
-        await session.execute(statement, rows[start : start + 500])
+    sql = (
+        f"INSERT INTO items ({', '.join(_ITEM_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_ITEM_COLUMNS))}) "
+        "ON CONFLICT (source_id, guid) DO NOTHING"
+    )
+    # A driver-level executemany: a poll cycle stores thousands of rows, and going through
+    # SQLAlchemy's per-row parameter processing cost ten times what the database itself did
+    # (measured: 2.5 s against 0.25 s for 25,000 rows on SQLite). The two conversions that
+    # processing did (UTC datetimes stored naive, JSON as text) are done above by hand.
+    connection = await session.connection()
+    await connection.exec_driver_sql(sql, rows)
     return len(rows)
+
+
+_ITEM_COLUMNS = (
+    "source_id",
+    "guid",
+    "story_key",
+    "link",
+    "title",
+    "text",
+    "lang",
+    "published_at",
+    "seen_at",
+    "stage",
+    "backlog",
+    "ics_event",
+)
+
+
+def _utc_param(value: datetime, postgres: bool) -> Any:
+    """A datetime as the UTCDateTime column stores it: naive UTC (SQLite: SQLAlchemy's text form)."""
+    naive = value.astimezone(UTC).replace(tzinfo=None)
+    if postgres:
+        return naive
+    return naive.strftime("%Y-%m-%d %H:%M:%S.") + f"{naive.microsecond:06d}"
 
 
 async def update_poll_state(

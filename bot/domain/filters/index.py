@@ -17,8 +17,10 @@ How it works, briefly:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 import ahocorasick
@@ -44,12 +46,44 @@ from bot.domain.filters.syntax import (
 from bot.domain.filters.text import BOUNDARY, inflected_match, normalize, word_anchor, words_of
 
 
+@lru_cache(maxsize=16384)
+def _parse(query: str) -> FilterQuery:
+    """Parse with a cache: many subscribers write the same filter ("Kazakhstan")."""
+    return parse_filter(query)
+
+
 class FilterHit(NamedTuple):
     """One filter that matched an item, and the terms that made it match."""
 
     filter_id: int
     subscriber_id: int
     terms: list[str]
+
+
+# An expression over atom ids: an atom id, True (category:any), ("not", s), ("and"|"or", (s, ...)).
+Shape = int | bool | tuple
+
+
+def _source(shape: Shape) -> str:
+    """Python source evaluating a shape over `p`, the set of present atom ids."""
+    if shape is True:
+        return "True"
+    if isinstance(shape, int):
+        return f"({shape} in p)"
+    if shape[0] == "not":
+        return f"(not {_source(shape[1])})"
+    joiner = " and " if shape[0] == "and" else " or "
+    return "(" + joiner.join(map(_source, shape[1])) + ")"
+
+
+def _conjunction(shape: Shape) -> frozenset[int] | None:
+    """The atom set when the expression is a plain AND of atoms (the common case)."""
+    if isinstance(shape, int) and shape is not True:
+        return frozenset((shape,))
+    if isinstance(shape, tuple) and shape[0] == "and":
+        if all(isinstance(c, int) and not isinstance(c, bool) for c in shape[1]):
+            return frozenset(shape[1])
+    return None
 
 
 @dataclass
@@ -60,8 +94,12 @@ class _Expr:
     atoms: tuple[int, ...]  # every atom, for releasing them
     positive: tuple[int, ...]  # atoms that count in favour, in written order, for explanations
     positive_quals: tuple[int, ...]
+    shape: Shape  # the expression over atom ids, for choosing triggers
     triggers: tuple[int, ...] | None  # None: evaluated for every item
     filters: dict[int, int] = field(default_factory=dict)  # filter id -> subscriber id
+    # A conjunction explains itself the same way every time: its hits are built once and reused
+    # until a filter joins or leaves (most hits of a busy item come from these lists).
+    hits: list[FilterHit] | None = None
 
 
 @dataclass
@@ -97,21 +135,31 @@ def _part_pattern(kind: str, text: str) -> tuple[str, str, bool]:
 
 
 def _trigger_cost(info: _AtomInfo) -> float:
-    """How often an atom is expected to be present; the cheapest trigger is chosen."""
+    """A prior for how often an atom is present in items; triggers minimise the sum.
+
+    Without statistics of the news, a term that many filters share is taken to be a common
+    word ("workers" in "Almaty workers", "Aktau workers", ...), so the name is the better
+    trigger; longer words are rarer than short ones, prefixes and regexes commoner than words,
+    and qualifiers commoner still (a language or a category covers a large share of items).
+    """
     atom = info.atom
+    shared = 1 + info.refs
     if isinstance(atom, Phrase):
-        return 1.0
+        return 0.5 * shared
     if isinstance(atom, Word):
-        # Longer words are rarer in text; prefixes match more than whole words.
-        return (3.0 if atom.kind == "prefix" else 2.0) - min(len(atom.text), 12) / 12
+        return (3.0 if atom.kind == "prefix" else 1.5 - min(len(atom.text), 12) / 24) * shared
     if isinstance(atom, Regex):
-        return 5.0
+        return 5.0 * shared
     assert isinstance(atom, Qualifier)
-    return {"city": 8.0, "source": 8.0, "country": 12.0, "lang": 30.0}.get(atom.name, 60.0)
+    return {"city": 5.0, "source": 5.0, "country": 20.0, "lang": 200.0}.get(
+        atom.name, 1000.0
+    ) * shared
 
 
 class MatcherIndex:
     """All subscribers' filters, matched together against one item at a time."""
+
+    LEARN_AFTER = 2000  # items seen before term frequencies replace the prior
 
     def __init__(self, merge_ratio: float = 0.125, min_delta: int = 256) -> None:
         self._merge_ratio = merge_ratio
@@ -144,6 +192,11 @@ class MatcherIndex:
         self._regex_atoms: list[int] = []
         self._regex_dirty = False
         self.merges = 0
+        # how often each atom was present in the items matched so far, to choose triggers
+        self._seen: Counter[int] = Counter()
+        self._observed = 0
+        self._next_learn = self.LEARN_AFTER
+        self._costs: dict[int, float] = {}
 
     # --- adding and removing ------------------------------------------------------------------
 
@@ -159,14 +212,16 @@ class MatcherIndex:
 
     def add(self, filter_id: int, subscriber_id: int, query: str | FilterQuery) -> None:
         """Add (or replace) one filter; raises FilterSyntaxError when the query does not parse."""
-        parsed = query if isinstance(query, FilterQuery) else parse_filter(query)
+        parsed = query if isinstance(query, FilterQuery) else _parse(query)
         if filter_id in self._filters:
             self.remove(filter_id)
         key = repr(parsed.effective)
         expr_id = self._expr_ids.get(key)
         if expr_id is None:
             expr_id = self._make_expr(key, parsed)
-        self._exprs[expr_id].filters[filter_id] = subscriber_id
+        expr = self._exprs[expr_id]
+        expr.filters[filter_id] = subscriber_id
+        expr.hits = None
         self._filters[filter_id] = (subscriber_id, expr_id)
 
     def add_many(self, rows: Iterable[tuple[int, int, str]]) -> list[tuple[int, Exception]]:
@@ -186,6 +241,7 @@ class MatcherIndex:
             return False
         expr = self._exprs[entry[1]]
         del expr.filters[filter_id]
+        expr.hits = None
         if not expr.filters:
             self._drop_expr(entry[1])
         return True
@@ -193,88 +249,52 @@ class MatcherIndex:
     def _make_expr(self, key: str, parsed: FilterQuery) -> int:
         expr_id = self._next_expr
         self._next_expr += 1
-        ids: dict[int, int] = {}  # id(atom object) -> atom id, for code generation
+        ids: dict[int, int] = {}  # id(atom object) -> atom id
 
-        def atom_id(atom: Atom) -> int:
-            found = ids.get(id(atom))
+        def shape_of(node: Node) -> Shape:
+            if isinstance(node, Not):
+                return ("not", shape_of(node.child))
+            if isinstance(node, And | Or):
+                return (
+                    "and" if isinstance(node, And) else "or",
+                    tuple(map(shape_of, node.children)),
+                )
+            if isinstance(node, Qualifier) and "any" in node.values:
+                return True
+            found = ids.get(id(node))
             if found is None:
-                found = self._acquire(atom)
-                ids[id(atom)] = found
+                found = self._acquire(node)
+                ids[id(node)] = found
             return found
 
-        def compile_node(node: Node) -> str:
-            if isinstance(node, Not):
-                return f"(not {compile_node(node.child)})"
-            if isinstance(node, And | Or):
-                joiner = " and " if isinstance(node, And) else " or "
-                return "(" + joiner.join(compile_node(c) for c in node.children) + ")"
-            if isinstance(node, Qualifier) and "any" in node.values:
-                return "True"
-            return f"({atom_id(node)} in p)"
-
-        source = compile_node(parsed.effective)
-        conj = self._conjunction(parsed.effective, atom_id)
-        check = None if conj is not None else eval("lambda p: " + source, {})  # noqa: S307
-        atoms = tuple(dict.fromkeys(ids.values()))
+        shape = shape_of(parsed.effective)
+        conj = _conjunction(shape)
+        check = None if conj is not None else eval("lambda p: " + _source(shape), {})  # noqa: S307
         positive_nodes = [a for a in positive_atoms(parsed.root) if id(a) in ids]
         positive = tuple(
             dict.fromkeys(ids[id(a)] for a in positive_nodes if not isinstance(a, Qualifier))
         )
         quals = tuple(dict.fromkeys(ids[id(a)] for a in positive_nodes if isinstance(a, Qualifier)))
-        triggers = self._triggers(parsed.effective, ids)
-        expr = _Expr(key, check, conj, atoms, positive, quals, None)
-        if triggers is None:
-            self._always.add(expr_id)
-        elif triggers[1]:
-            expr.triggers = tuple(triggers[1])
-            for atom in expr.triggers:
-                self._postings.setdefault(atom, set()).add(expr_id)
-        else:
-            expr.triggers = ()  # can never be true (not reachable with the grammar)
-        self._exprs[expr_id] = expr
+        atoms = tuple(dict.fromkeys(ids.values()))
+        self._exprs[expr_id] = _Expr(key, check, conj, atoms, positive, quals, shape, None)
         self._expr_ids[key] = expr_id
+        self._file(expr_id)
         return expr_id
 
-    @staticmethod
-    def _conjunction(node: Node, atom_id: Callable[[Atom], int]) -> frozenset[int] | None:
-        """The atom set when the expression is a plain AND of atoms (the common case)."""
-        children = node.children if isinstance(node, And) else (node,)
-        if isinstance(node, Or | Not):
-            return None
-        if any(
-            isinstance(c, And | Or | Not) or (isinstance(c, Qualifier) and "any" in c.values)
-            for c in children
-        ):
-            return None
-        return frozenset(atom_id(c) for c in children)  # type: ignore[arg-type]
+    def _file(self, expr_id: int) -> None:
+        """File an expression under its cheapest trigger atoms (or evaluate it always)."""
+        expr = self._exprs[expr_id]
+        found = self._triggers(expr.shape)
+        if found is None:
+            expr.triggers = None
+            self._always.add(expr_id)
+            return
+        expr.triggers = tuple(found[1])
+        for atom in expr.triggers:
+            self._postings.setdefault(atom, set()).add(expr_id)
 
-    def _triggers(self, node: Node, ids: dict[int, int]) -> tuple[float, set[int]] | None:
-        """Atoms of which at least one must be present for the expression to be true.
-
-        None means the expression can be true with no atom present (e.g. `category:any -x`).
-        """
-        if isinstance(node, Not):
-            return None
-        if isinstance(node, And):
-            options = [t for t in (self._triggers(c, ids) for c in node.children) if t is not None]
-            return min(options, key=lambda t: t[0]) if options else None
-        if isinstance(node, Or):
-            total, union = 0.0, set()
-            for child in node.children:
-                found = self._triggers(child, ids)
-                if found is None:
-                    return None
-                total += found[0]
-                union |= found[1]
-            return total, union
-        if isinstance(node, Qualifier) and "any" in node.values:
-            return None
-        atom = ids[id(node)]
-        return _trigger_cost(self._atoms[atom]), {atom}
-
-    def _drop_expr(self, expr_id: int) -> None:
-        expr = self._exprs.pop(expr_id)
-        del self._expr_ids[expr.key]
+    def _unfile(self, expr_id: int) -> None:
+        expr = self._exprs[expr_id]
         self._always.discard(expr_id)
         for atom in expr.triggers or ():
             posting = self._postings.get(atom)
@@ -282,6 +302,58 @@ class MatcherIndex:
                 posting.discard(expr_id)
                 if not posting:
                     del self._postings[atom]
+
+    def retrigger(self) -> None:
+        """Choose every expression's triggers again with what is known now.
+
+        Triggers are chosen when an expression is added, from what was known then; after a bulk
+        load, and once items have shown how common each term really is, better ones exist.
+        """
+        self._costs.clear()
+        self._postings = {}
+        self._always = set()
+        for expr_id in self._exprs:
+            self._file(expr_id)
+
+    def _cost(self, atom_id: int) -> float:
+        cost = self._costs.get(atom_id)
+        if cost is None:
+            info = self._atoms[atom_id]
+            cost = _trigger_cost(info)
+            if self._observed >= self.LEARN_AFTER:
+                # Seen in items: how often it was really present, the prior only breaks ties.
+                cost = self._seen.get(atom_id, 0) / self._observed + cost * 1e-9
+            self._costs[atom_id] = cost
+        return cost
+
+    def _triggers(self, shape: Shape) -> tuple[float, set[int]] | None:
+        """Atoms of which at least one must be present for the expression to be true.
+
+        None means the expression can be true with no atom present (e.g. `category:any -x`).
+        """
+        if shape is True:
+            return None
+        if isinstance(shape, int):
+            return self._cost(shape), {shape}
+        kind = shape[0]
+        if kind == "not":
+            return None
+        if kind == "and":
+            options = [t for t in map(self._triggers, shape[1]) if t is not None]
+            return min(options, key=lambda t: t[0]) if options else None
+        total, union = 0.0, set()
+        for child in shape[1]:
+            found = self._triggers(child)
+            if found is None:
+                return None
+            total += found[0]
+            union |= found[1]
+        return total, union
+
+    def _drop_expr(self, expr_id: int) -> None:
+        self._unfile(expr_id)
+        expr = self._exprs.pop(expr_id)
+        del self._expr_ids[expr.key]
         for atom in expr.atoms:
             self._release(atom)
 
@@ -311,6 +383,12 @@ class MatcherIndex:
             info.anchor = anchor
             table = self._inflected if inflects else self._direct
             table.setdefault(info.pattern, set()).add(atom_id)
+        elif isinstance(atom, Phrase) and all(
+            p.kind == "word" and not word_anchor(p.text)[1] for p in atom.parts
+        ):
+            # Whole words that do not inflect: the phrase itself is a pattern, nothing to check.
+            info.pattern = self._pattern(" " + " ".join(p.text for p in atom.parts) + " ")
+            self._direct.setdefault(info.pattern, set()).add(atom_id)
         elif isinstance(atom, Phrase):
             parts = tuple(_part_pattern(p.kind, p.text) for p in atom.parts)
             # The longest anchor is the rarest; its pattern finds the places to check.
@@ -387,6 +465,7 @@ class MatcherIndex:
         self._delta, self._delta_pids, self._delta_dirty = None, set(), False
         self._dead = 0
         self.merges += 1
+        self.retrigger()
 
     def refresh(self) -> None:
         """Bring the automata and the regex set up to date (done before each match anyway)."""
@@ -418,9 +497,18 @@ class MatcherIndex:
     # --- matching -----------------------------------------------------------------------------
 
     def match(self, item: MatchableItem) -> list[FilterHit]:
-        """Every filter that matches the item, with the terms that made it match."""
+        """Every filter that matches the item (in no particular order), with the terms that matched.
+
+        Hits (and their `terms` lists) may be shared between calls: read them, do not modify them.
+        """
         self.refresh()
         present = self._present(item)
+        self._seen.update(present)
+        self._observed += 1
+        if self._observed >= self._next_learn:
+            # Learn which terms are common, early and then rarely (retriggering costs a pass).
+            self._next_learn *= 8
+            self.retrigger()
         hits: list[FilterHit] = []
         exprs = self._exprs
         for expr_id in self._candidates(present):
@@ -428,16 +516,21 @@ class MatcherIndex:
             if expr.conj is not None:
                 if not expr.conj <= present:
                     continue
-            elif not expr.check(present):  # type: ignore[misc]
+                cached = expr.hits
+                if cached is None:
+                    terms = self._terms(expr, present)
+                    cached = expr.hits = [FilterHit(f, s, terms) for f, s in expr.filters.items()]
+                hits += cached
+                continue
+            if not expr.check(present):  # type: ignore[misc]
                 continue
             terms = self._terms(expr, present)
-            hits.extend(FilterHit(fid, sid, terms) for fid, sid in expr.filters.items())
-        hits.sort()
+            hits.extend([FilterHit(f, s, terms) for f, s in expr.filters.items()])
         return hits
 
     def match_ids(self, item: MatchableItem) -> list[int]:
         """The ids of the filters that match the item (no explanations; for counting)."""
-        return [hit.filter_id for hit in self.match(item)]
+        return sorted(hit.filter_id for hit in self.match(item))
 
     def _terms(self, expr: _Expr, present: set[int]) -> list[str]:
         atoms = self._atoms
@@ -476,8 +569,9 @@ class MatcherIndex:
                 present |= found
             found = phrases.get(pid)
             if found:
+                places = self._token_places(stream, self._patterns[pid])
                 for atom in found:
-                    if self._phrase_holds(stream, tokens, self._patterns[pid], atom):
+                    if self._phrase_holds(tokens, places, atom):
                         present.add(atom)
         if self._regex_set is not None:
             text = title + "\n" + body
@@ -503,28 +597,37 @@ class MatcherIndex:
             at = stream.find(pattern, at + 1)
         return False
 
-    def _phrase_holds(self, stream: str, tokens: list[str], pattern: str, atom_id: int) -> bool:
+    @staticmethod
+    def _token_places(stream: str, pattern: str) -> list[int]:
+        """The token indexes where a pattern starts (the pattern begins with the space before)."""
+        places = []
+        at = stream.find(pattern)
+        while at >= 0:
+            places.append(stream.count(" ", 0, at))
+            at = stream.find(pattern, at + 1)
+        return places
+
+    def _phrase_holds(self, tokens: list[str], places: list[int], atom_id: int) -> bool:
         """Whether the phrase occurs around one of the places its anchor word was found."""
         spec = self._atoms[atom_id].phrase
         assert spec is not None
         anchor_index, parts = spec
-        at = stream.find(pattern)
-        while at >= 0:
-            start = stream.count(" ", 0, at) - anchor_index
-            if start >= 0 and start + len(parts) <= len(tokens):
-                for offset, (kind, anchor, inflects) in enumerate(parts):
-                    token = tokens[start + offset]
-                    if kind == "prefix":
-                        ok = token.startswith(anchor)
-                    elif inflects:
-                        ok = token.startswith(anchor) and inflected_match(anchor, token)
-                    else:
-                        ok = token == anchor
-                    if not ok:
-                        break
+        for place in places:
+            start = place - anchor_index
+            if start < 0 or start + len(parts) > len(tokens):
+                continue
+            for offset, (kind, anchor, inflects) in enumerate(parts):
+                token = tokens[start + offset]
+                if kind == "prefix":
+                    ok = token.startswith(anchor)
+                elif inflects:
+                    ok = token.startswith(anchor) and inflected_match(anchor, token)
                 else:
-                    return True
-            at = stream.find(pattern, at + 1)
+                    ok = token == anchor
+                if not ok:
+                    break
+            else:
+                return True
         return False
 
     def stats(self) -> dict[str, int]:

@@ -306,3 +306,30 @@ async def test_ics_source_polled_over_http(services: Any, server: FeedServer) ->
     assert picket.backlog and picket.stage == "new"
     floating = next(i for i in items if i.guid == "floating@union.example")
     assert floating.ics_event["start"] == "2026-12-05T10:00:00+01:00"
+
+
+def test_demo_sample_feed_parses() -> None:
+    from bot.demo.sample_feed import render_sample_feed
+
+    now = datetime(2026, 12, 16, 9, 0, tzinfo=UTC)  # a Wednesday: the protest is a week on
+    feed = parse_body(
+        render_sample_feed(now),
+        kind="rss",
+        url="http://127.0.0.1/demo.xml",
+        content_type="application/rss+xml",
+        timezone=None,
+        now=now,
+    )
+    assert feed.title == "Labour Solidarity Wire (Tocsin demo)" and not feed.bozo
+    crackdown, strike, football = feed.items
+    assert crackdown.published_at == now
+    assert "10 people were killed and 70 wounded" in crackdown.text
+    assert (
+        "on Wednesday 23 December at 12 noon at the Kazakh-British Chamber of Commerce"
+        in crackdown.text
+    )
+    assert "62 South Audley Street" in crackdown.text
+    assert "strike" in strike.title and "striker" in football.title
+    assert crackdown.story_key == story_key(
+        "https://demo.tocsin.invalid/news/zhanaozen-shooting", ""
+    )

@@ -492,7 +492,7 @@ class Sender:
             try:
                 message = await self._request(job, part)
             except RetryAfter as exc:
-                seconds = _retry_seconds(exc)
+                seconds = retry_seconds(exc)
                 self.limiter.on_retry_after(seconds, time.monotonic())
                 self._count("retry_after")
                 log.warning(
@@ -824,7 +824,8 @@ def _parts(out: Outgoing) -> list[Part]:
     return parts
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
+def retry_seconds(exc: RetryAfter) -> float:
+    """The pause a RetryAfter asks for, in seconds (int or timedelta across PTB versions)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         value = exc.retry_after

@@ -373,3 +373,28 @@ async def forget_follows(session: AsyncSession, subscriber_id: int) -> None:
     """Remove every follow and reminder of a subscriber (the cascade does it too; explicit here)."""
     await session.execute(delete(Reminder).where(Reminder.subscriber_id == subscriber_id))
     await session.execute(delete(Follow).where(Follow.subscriber_id == subscriber_id))
+
+
+DELIVERY_SETTINGS = ("reminder_leads", "auto_follow", "quiet_start", "quiet_end", "digest_hour")
+
+
+async def update_delivery_settings(
+    session: AsyncSession, subscriber_id: int, now: datetime, **values: object
+) -> None:
+    """Change the delivery settings (leads override, auto-follow, quiet hours, digest hour).
+
+    Switching the digest off sends the alerts it was holding right away.
+    """
+    unknown = set(values) - set(DELIVERY_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a delivery setting: {sorted(unknown)}")
+    await session.execute(update(Subscriber).where(Subscriber.id == subscriber_id).values(**values))
+    if "digest_hour" in values and values["digest_hour"] is None:
+        from bot.storage.outbox import release_digest_holds
+
+        await release_digest_holds(session, subscriber_id, now)
+
+
+async def event_for_display(session: AsyncSession, event_id: int) -> Event | None:
+    """The event row (for the card buttons and the .ics)."""
+    return await session.get(Event, event_id)

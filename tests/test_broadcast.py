@@ -32,12 +32,12 @@ async def test_non_admin_is_refused_and_audited(bot_env) -> None:
     assert await count_rows(bot_env.services, Broadcast) == 0
 
 
-async def test_broadcast_to_everyone_queues_urgent_once(bot_env) -> None:
-    services = bot_env.services
+async def test_broadcast_to_everyone_queues_urgent_once(any_bot_env) -> None:
+    services = any_bot_env.services
     await add_subscriber(services, 501)
     await add_subscriber(services, 502, paused=True)  # paused people still get urgent news
     await add_subscriber(services, 503, blocked=True)
-    admin = bot_env.user(42, "en")
+    admin = any_bot_env.user(42, "en")
     await _draft_to_panel(admin)
     await admin.press("Everyone")
     await expect(admin, "2 chats will get it")

@@ -46,16 +46,18 @@ async def _confirm(admin: Any, send: Any, mode: str = "🔔 Urgent") -> None:
     await admin.press("✅ Confirm")
 
 
-async def test_report_counts_sent_and_blocked_and_pins(bot_env: Any) -> None:
-    services = bot_env.services
+async def test_report_counts_sent_and_blocked_and_pins(any_bot_env: Any) -> None:
+    services = any_bot_env.services
     services.extras["broadcast_progress_interval"] = 0.1
-    people = [bot_env.user(uid, "en") for uid in (801, 802, 803)]
+    people = [any_bot_env.user(uid, "en") for uid in (801, 802, 803)]
     for person in people:
         await add_subscriber(services, person.chat_id)
-    people[2].block()
-    bot_env.start_sender()
-    admin = bot_env.user(42, "en")
+    admin = any_bot_env.user(42, "en")
     await _confirm(admin, lambda: admin.send("Rally moved to 15:00"), "📌 Urgent and pinned")
+    await expect(admin, "is going out")
+    # Blocked after the broadcast was queued and before it reached them.
+    people[2].block()
+    any_bot_env.start_sender()
     report = await expect(admin, "is done", timeout=15)
     assert "Sent 2 · failed 0 · blocked 1" in report.text
     for person in people[:2]:

@@ -80,10 +80,10 @@ async def _event_with_follower(bot_env: Any, follower_id: int) -> int:
     return event.id
 
 
-async def test_edited_event_reaches_followers(bot_env: Any) -> None:
-    follower = bot_env.user(1201, "en")
-    event_id = await _event_with_follower(bot_env, follower.chat_id)
-    admin = bot_env.user(42, "en")
+async def test_edited_event_reaches_followers(any_bot_env: Any) -> None:
+    follower = any_bot_env.user(1201, "en")
+    event_id = await _event_with_follower(any_bot_env, follower.chat_id)
+    admin = any_bot_env.user(42, "en")
     await admin.send("/events")
     await expect(admin, "Rally for the oil workers")
     await admin.press(f"Edit #{event_id}")
@@ -94,13 +94,13 @@ async def test_edited_event_reaches_followers(bot_env: Any) -> None:
     await admin.wait_for(lambda u: sum("Editing event" in m.text for m in u.inbox) == 2)
     await admin.press("💾 Save and tell followers")
     await expect(admin, "1 follower will be told")
-    bot_env.start_sender()
+    any_bot_env.start_sender()
     changed = await expect(follower, "Changed: Rally for the oil workers", timeout=10)
     assert "Republic square" in changed.text
-    async with bot_env.services.sessions() as session:
+    async with any_bot_env.services.sessions() as session:
         event = await session.get(Event, event_id)
     assert event is not None and event.version == 2 and event.venue == "Republic square"
-    assert (42, "event.edit") in await audit_actions(bot_env.services)
+    assert (42, "event.edit") in await audit_actions(any_bot_env.services)
 
 
 async def test_cancelled_event_reaches_followers(bot_env: Any) -> None:

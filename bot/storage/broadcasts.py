@@ -252,7 +252,7 @@ def _chunks(ids: Sequence[int], size: int) -> Iterable[Sequence[int]]:
 
 async def _fan_out(
     session: AsyncSession, broadcast_id: int, priority: int, where: ColumnElement[bool], now: datetime
-) -> int:
+) -> None:
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     source = select(
@@ -277,8 +277,7 @@ async def _fan_out(
         )
         .on_conflict_do_nothing(index_elements=["subscriber_id", "dedup_key"])
     )
-    result = await session.execute(statement)
-    return max(int(result.rowcount or 0), 0)  # type: ignore[attr-defined]
+    await session.execute(statement)
 
 
 async def confirm_broadcast(
@@ -311,16 +310,20 @@ async def confirm_broadcast(
     await session.refresh(row)
     priority = PRIORITY_URGENT if row.urgent else PRIORITY_QUIET
     ids = await audience_ids(session, row.audience or {}, row.urgent)
-    queued = 0
     if ids is None:
-        queued = await _fan_out(
-            session, broadcast_id, priority, _condition(row.audience or {}, row.urgent), now
-        )
+        await _fan_out(session, broadcast_id, priority, _condition(row.audience or {}, row.urgent), now)
     else:
         for chunk in _chunks(ids, _CHUNK):
-            queued += await _fan_out(
+            await _fan_out(
                 session, broadcast_id, priority, _reachable(row.urgent) & Subscriber.id.in_(chunk), now
             )
+    # Counted afterwards: drivers disagree on rowcount for INSERT ... SELECT ... ON CONFLICT.
+    queued = int(
+        await session.scalar(
+            select(func.count(Delivery.id)).where(Delivery.broadcast_id == broadcast_id)
+        )
+        or 0
+    )
     row.total = queued
     if queued == 0:
         row.status = "done"

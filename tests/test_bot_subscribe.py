@@ -265,6 +265,20 @@ async def test_filter_limit(env: BotEnv) -> None:
     assert len(await queries(env, 3015)) == MAX_FILTERS
 
 
+async def test_the_longest_list_fits_one_message(env: BotEnv) -> None:
+    from bot.storage.subscribers import MAX_FILTERS
+
+    long = [f"{n} " + "solidarity " * 27 for n in range(MAX_FILTERS)]  # about 300 characters
+    await given_filters(env, 3017, "en", *long)
+    user = env.user(3017, "en")
+    await user.send("/filters")
+    listing = await user.next_message()
+    assert len(listing.text) <= 4096
+    assert f"{MAX_FILTERS}. {MAX_FILTERS - 1} solidarity" in listing.text
+    assert len(listing.button_texts()) == MAX_FILTERS
+    assert env.sandbox.count("sendMessage", status=400) == 0
+
+
 async def test_save_after_forget_asks_to_start(env: BotEnv) -> None:
     user = env.user(3016, "en")
     await user.send("/subscribe Kazakhstan")

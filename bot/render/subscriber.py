@@ -400,8 +400,10 @@ def filters_list(lang: str, filters: Sequence[FilterView]) -> tuple[str, InlineK
             ),
             None,
         )
+    # Fifty filters of 300 characters would pass Telegram's 4096; shorten them all to fit.
+    width = max(40, min(300, 3600 // len(filters) - 8))
     lines = [tr(lang, "<b>Your filters</b>")]
-    lines += [f"{f.number}. <code>{escape(f.query)}</code>" for f in filters]
+    lines += [f"{f.number}. <code>{escape(_short(f.query, width))}</code>" for f in filters]
     lines += ["", tr(lang, "Tap a button to remove a filter; /subscribe adds one.")]
     rows = [
         [

@@ -630,3 +630,13 @@ async def test_webhook_delivery_with_secret_and_retries(sb: Sandbox, bot: object
         assert await bot.get_updates() == ()  # type: ignore[attr-defined]
     finally:
         await runner.cleanup()
+
+
+async def test_markdown_v2_through_the_api(sb: Sandbox, bot: object) -> None:
+    sb.add_user(1001, "Aigerim")
+    msg = await bot.send_message(1001, "*Strike* at 12:00\\!", parse_mode="MarkdownV2")  # type: ignore[attr-defined]
+    assert msg.text == "Strike at 12:00!" and msg.entities[0].type == "bold"
+    with pytest.raises(BadRequest, match="(?i)character '!' is reserved"):
+        await bot.send_message(1001, "*Strike* at 12:00!", parse_mode="MarkdownV2")  # type: ignore[attr-defined]
+    with pytest.raises(BadRequest, match="(?i)unsupported parse_mode"):
+        await bot.send_message(1001, "x", parse_mode="BBCode")  # type: ignore[attr-defined]

@@ -16,6 +16,7 @@ __all__ = [
     "EntityParseError",
     "ParsedText",
     "bot_command_entities",
+    "normalise_url",
     "parse_html",
     "strip_text",
     "utf16_len",
@@ -138,7 +139,7 @@ def _decode_entity(text: str, i: int) -> tuple[str, int] | None:
     return _NAMED_ENTITIES[name], j
 
 
-def _normalise_url(url: str) -> str | None:
+def normalise_url(url: str) -> str | None:
     """Return the URL as Telegram stores it for a text_link, or None if it is not a URL."""
     url = url.strip()
     if not url:
@@ -155,8 +156,8 @@ def _normalise_url(url: str) -> str | None:
         return None
     path = parts.path or "/"
     out = f"{parts.scheme.lower()}://{parts.netloc}{path}"
-    if parts.query:
-        out += "?" + parts.query
+    if parts.query or "?" in url.split("#", 1)[0]:
+        out += "?" + parts.query  # Telegram keeps even an empty query
     if parts.fragment:
         out += "#" + parts.fragment
     return out
@@ -351,7 +352,7 @@ def _make_entity(top: _Open, length: int) -> dict[str, object] | None:
             entity["type"] = "text_mention"
             entity["user"] = {"id": int(match.group(1)), "is_bot": False, "first_name": ""}
             return entity
-        url = _normalise_url(href)
+        url = normalise_url(href)
         if url is None:
             return None  # Telegram silently drops a link whose href is not a URL
         entity["type"] = "text_link"
@@ -379,7 +380,7 @@ def anchor_links(
     """Turn <a> tags without href whose content is a URL into text_link entities (in place)."""
     for offset, length in anchors:
         content = _slice16(text, offset, length)
-        url = _normalise_url(content) if content == content.strip() else None
+        url = normalise_url(content) if content == content.strip() else None
         if url is not None:
             entities.append({"type": "text_link", "offset": offset, "length": length, "url": url})
 

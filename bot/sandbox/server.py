@@ -25,6 +25,7 @@ from bot.sandbox.htmlparse import (
     strip_text,
     utf16_len,
 )
+from bot.sandbox.mdparse import parse_markdown, parse_markdown_v2
 from bot.sandbox.objects import (
     ApiError,
     Button,
@@ -760,10 +761,16 @@ class Sandbox:
             except EntityParseError as err:
                 raise bad_request(f"can't parse entities: {err}") from None
             text, entities = parsed.text, parsed.entities
-        elif parse_mode and parse_mode.lower() not in ("markdown", "markdownv2"):
+        elif parse_mode and parse_mode.lower() in ("markdown", "markdownv2"):
+            parse = parse_markdown_v2 if parse_mode.lower() == "markdownv2" else parse_markdown
+            try:
+                parsed = parse(raw)
+            except EntityParseError as err:
+                raise bad_request(f"can't parse entities: {err}") from None
+            text, entities = parsed.text, parsed.entities
+        elif parse_mode:
             raise bad_request(f"unsupported parse_mode {parse_mode}")
         else:
-            # Markdown modes are not emulated: the text is kept as written (see the README).
             text, entities = raw, []
         text, entities = strip_text(text, entities)
         if len(text) > limit:

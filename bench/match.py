@@ -33,7 +33,6 @@ from bot.domain.filters.syntax import (
     Phrase,
     Qualifier,
     Regex,
-    Word,
 )
 from bot.domain.filters.text import normalize, word_anchor
 

@@ -151,7 +151,12 @@ class RecordedRequest:
     method: str
     params: dict[str, Any]
     status: int
-    at: float
+    at: float  # time.monotonic() at arrival
+
+    @property
+    def time(self) -> float:
+        """Alias of ``at``."""
+        return self.at
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,10 @@ class Awaiting(filters.MessageFilter):
         """True when this chat's pending question is ours and not expired."""
         data = self._app.chat_data.get(message.chat_id)
         pending = data.get(AWAITING_KEY) if data else None
-        return bool(pending) and pending[0] == self._what and pending[1] > time.monotonic()
+        if not pending:
+            return False
+        what, deadline = pending
+        return bool(what == self._what and deadline > time.monotonic())
 
 
 async def user_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.storage.models import (
     Admin,
@@ -64,10 +65,8 @@ class Erased:
         )
 
 
-async def _count(session: AsyncSession, model: type, subscriber_id: int) -> int:
-    found = await session.scalar(
-        select(func.count()).select_from(model).where(model.subscriber_id == subscriber_id)  # type: ignore[attr-defined]
-    )
+async def _count(session: AsyncSession, column: InstrumentedAttribute[int], subscriber_id: int) -> int:
+    found = await session.scalar(select(func.count()).where(column == subscriber_id))
     return int(found or 0)
 
 
@@ -81,10 +80,10 @@ async def describe_person(session: AsyncSession, chat_id: int) -> StoredAbout:
         language=row.language,
         timezone=row.timezone,
         paused=row.paused,
-        filters=await _count(session, Filter, row.id),
-        follows=await _count(session, Follow, row.id),
-        reminders=await _count(session, Reminder, row.id),
-        deliveries=await _count(session, Delivery, row.id),
+        filters=await _count(session, Filter.subscriber_id, row.id),
+        follows=await _count(session, Follow.subscriber_id, row.id),
+        reminders=await _count(session, Reminder.subscriber_id, row.id),
+        deliveries=await _count(session, Delivery.subscriber_id, row.id),
     )
 
 

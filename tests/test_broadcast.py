@@ -101,6 +101,8 @@ async def test_segments_reach_exactly_their_chats(bot_env) -> None:
     await add_subscriber(services, 704, filters=("city:Almaty",))
     await add_subscriber(services, 705, filters=("NOT city:Almaty",))
     await add_subscriber(services, 706, timezone="Europe/London")
+    await add_subscriber(services, 707, filters=("kazakhstan OR жанаозен",))
+    await add_subscriber(services, 708, filters=("kazakhstan category:crackdown",))
     admin = bot_env.user(42, "en")
 
     await _draft_to_panel(admin, "Only Russian readers")
@@ -123,7 +125,20 @@ async def test_segments_reach_exactly_their_chats(bot_env) -> None:
     await admin.press("✅ Confirm")
     await admin.wait_for(lambda u: sum("is going out" in m.text for m in u.inbox) == 2)
 
+    await _draft_to_panel(admin, "Kazakhstan news")
+    await admin.press("By keywords")
+    await expect(admin, "Send the keywords")
+    await admin.send("Kazakhstan")
+    await expect(admin, "2 chats will get it")
+    await admin.press("🔔 Urgent")
+    await admin.wait_for(lambda u: sum("Above is exactly" in m.text for m in u.inbox) == 1)
+    await admin.press("✅ Confirm")
+    await admin.wait_for(lambda u: sum("is going out" in m.text for m in u.inbox) == 3)
+
     async with services.sessions() as session:
         ids = list(await session.scalars(select(Broadcast.id).order_by(Broadcast.id)))
     assert await delivery_chats(services, ids[0]) == [701]
     assert await delivery_chats(services, ids[1]) == [703, 704]
+    # "kazakhstan category:crackdown" asks for crackdowns only, so a protest call misses it;
+    # "NOT city:Almaty" takes anything outside Almaty, these keywords included.
+    assert await delivery_chats(services, ids[2]) == [705, 707]

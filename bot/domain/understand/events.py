@@ -18,6 +18,8 @@ from .where import PlaceMention, find_places
 _REFUSED = re.compile(r"\b(?:отказал\w*|предложил\w*|не разрешил\w*|refused|offered|instead of|rejected|banned)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b", re.I)
+_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
+_STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _POSSESSIVE = re.compile(r"^([A-Z][\w-]+)['\u2019]s\s+")
 
 
@@ -188,6 +190,10 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     city_names = {h.place.name for h in city_hits} | {text[h.start:h.end] for h in city_hits}
     venue = address = None
     venue_city = None
+    venue_end = -1
+    # "Where:" / "Место проведения" lines say where, whatever else the date line names
+    where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
+    near = where_lines + [si for si in near if si not in where_lines]
     for si in near:
         if _REFUSED.search(segs[si].text) and si != best_si:
             continue
@@ -196,6 +202,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 v, vc = _clean_venue(p.text, city_names)
                 if v and v not in city_names:
                     venue, venue_city = v, vc
+                    venue_end = p.end
             elif p.kind == "address" and address is None:
                 address = p.text
         if venue and address:
@@ -207,6 +214,10 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if vs:
                     venue, venue_city = _clean_venue(vs[0].text, city_names)
                     break
+    if venue and address is None and venue_end >= 0:
+        after = _STREET_AFTER.match(text[venue_end : venue_end + 80])
+        if after:
+            address = after.group(1)
     if venue and address:
         m = re.match(r"^(.*?) on (.+)$", venue)
         if m and m.group(2) in address:

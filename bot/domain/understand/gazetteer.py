@@ -59,7 +59,7 @@ _EN_COUNTRY_ALIASES = {
 }
 
 _RU_ENDINGS = (
-    "ами", "ями", "ого", "его", "ему", "ому", "ыми", "ими", "ой", "ей", "ом", "ем", "ам", "ям",
+    "ами", "ями", "ий", "ый", "ого", "его", "ему", "ому", "ыми", "ими", "ой", "ей", "ом", "ем", "ам", "ям",
     "ах", "ях", "ую", "юю", "ая", "яя", "ое", "ее", "ые", "ие", "ы", "и", "а", "я", "о", "е",
     "у", "ю", "ь", "й",
 )
@@ -135,7 +135,7 @@ def _index() -> _Index:
         alts: set[str] = set()
         for alt in c.get("alternatenames") or ():
             if re.fullmatch(r"[А-ЯЁ][а-яёА-ЯЁ\- ]+", alt) and len(alt) >= 4:
-                if not re.search(r"(?:ский|ское|ская|ый|ой|ий)$", alt):
+                if " " in alt or "-" in alt or not re.search(r"(?:ский|ское|ская|ый|ой|ий)$", alt):
                     cyr.setdefault(_cyr_key(alt), []).append(place)
             elif place.population >= 200_000 and re.fullmatch(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*", alt):
                 alts.add(alt)
@@ -174,7 +174,11 @@ def _index() -> _Index:
 
 
 def _cyr_key(name: str) -> str:
-    return " ".join(ru_stem(w) for w in re.split(r"[ ]+", name))
+    # each part of 'Ростов-на-Дону' is stemmed, so 'Ростова-на-Дону' meets it
+    words = []
+    for w in re.split(r"[ ]+", name):
+        words.append("-".join(ru_stem(p) if len(p) > 3 else p.lower() for p in w.split("-")))
+    return " ".join(words)
 
 
 def warm() -> None:
@@ -183,7 +187,7 @@ def warm() -> None:
 
 
 _LATIN_RUN = re.compile(r"\b[A-Z][A-Za-z'\u2019.-]*(?:\s+[A-Z][A-Za-z'\u2019.-]*){0,2}")
-_CYR_RUN = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+(?:\s+[А-ЯЁ][а-яё-]+)?")
+_CYR_WORD = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+")
 _STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
 _PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall)\b")
 
@@ -278,22 +282,31 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if place.population < 100_000 and not strong:
                 continue
             hits.append(CityHit(place, start, end, strong))
-    for m in _CYR_RUN.finditer(text):
-        phrase = m.group(0)
-        for cand in (phrase, phrase.split()[0]):
-            key = _cyr_key(cand)
-            places = idx.cyr.get(key)
+    words = list(_CYR_WORD.finditer(text))
+    skip_until = -1
+    for n, m in enumerate(words):
+        if m.start() < skip_until:
+            continue
+        options = []
+        if n + 1 < len(words) and text[m.end() : words[n + 1].start()] == " ":
+            options.append((m.start(), words[n + 1].end()))
+        options.append((m.start(), m.end()))
+        for start, end in options:
+            cand = text[start:end]
+            places = idx.cyr.get(_cyr_key(cand))
             if not places:
                 continue
-            start = m.start()
             before = text[max(0, start - 10) : start]
-            if before.endswith(("«", '"')):
+            if before.endswith(("«", '"')) and text[end : end + 1] in ("»", '"'):
                 break  # «Сокольники» is a park or a company, not the town
+            if "-" not in cand and re.search(r"(?:ском|ской|ского|скому|ским|ских)$", cand):
+                break  # 'на Буденновском' is an avenue named after the town
             strong = bool(_STRONG_BEFORE.search(before))
             place = next((p for p in places if p.country in known), places[0])
             if place.population < 50_000 and not strong:
                 break
-            hits.append(CityHit(place, start, start + len(cand), strong))
+            hits.append(CityHit(place, start, end, strong))
+            skip_until = end
             break
     hits.sort(key=lambda h: h.start)
     return hits

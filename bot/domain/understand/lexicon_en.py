@@ -33,7 +33,7 @@ CUES = (
     cue("strike_word", "strike", 1, r"\bstrikes?\b"),
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
-    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
+    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
     cue("invite", "call", 2, r"\bjoin (?:us|the|our)\b|\battend\b|\bcome (?:to|along)\b|\bturn out\b|\bbe there\b|\bwe urge\b|\bplease hold\b|\bspread the word\b|\bget down to it\b|\ball welcome\b|\bwill you\?"),
     cue("announce", "call", 1.5, r"\bwill (?:take place|be held|rally|march|gather|assemble|begin|start|continue|be)\b|\bis (?:due|planned|called|scheduled)\b|\bwill hold\b|\bplans? to (?:stage|hold)\b|\bto (?:stage|hold) a (?:rally|protest|demonstration|picket|march|vigil)\b|\bcalled a (?:rally|protest|demonstration|picket)\b|\bconven(?:es|ing)\b|\bassembl(?:e|ing)\b|\ballowed .{0,40}to hold\b"),
     cue("where_when", "call", 1, r"^\s*(?:what|where|when):"),
@@ -46,7 +46,7 @@ CUES = (
     cue("sport", "sport", 2, r"\bgoal\b|\bfree-kick\b|\bstriker\b|\bmidfielder\b|\bfootball\b|\bmatch between\b|\bscored?\b"),
     # context: who the violence is aimed at
     cue("shoot_order", "context", 1, r"\bshoot(?:ing)? (?:to kill|without warning)\b|\bshoot-to-kill\b"),
-    cue("ctx_people", "context", 1, r"\bprotest(?:ers|ors|s|ing)?\b|\bdemonstrat(?:ors|ions?)\b|\brall(?:y|ies)\b|\bmarch(?:es)?\b|\bstrik(?:e|es|ers|ing)\b|\bworkers\b|\bactivists?\b|\bopposition\b|\bdissidents?\b|\bunions?\b|\bpicket\w*\b|\bunrest\b|\buprising\b|\brioters\b"),
+    cue("ctx_people", "context", 1, r"\bprotest(?:ers|ors|s|ing)?\b|\bdemonstrat(?:ors|ions?)\b|\brall(?:y|ies)\b|\bmarch(?:es)?\b|\bstrik(?:e|es|ers|ing)\b|\bworkers\b|\bactivists?\b|\bopposition\b|\bdissidents?\b|\bunions?\b|\bpicket\w*\b|\bunrest\b|\buprising\b|\brioters\b|\bcrowds?\b"),
 )
 
 MONTHS = {

@@ -50,7 +50,7 @@ _YEAR = r"(?:,? +(?P<year>(?:19|20)\d\d)\b)"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dmy", re.compile(r"(?<![\d.,:/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?: +of)? +" + _EN_MONTH + r"(?![a-z])" + _YEAR + "?", re.I)),
     ("mdy", re.compile(r"\b" + _EN_MONTH + r" +(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\b(?![:.]\d)" + _YEAR + "?", re.I)),
-    ("ru", re.compile(r"(?<![\d.,:/])(?P<day>[0-3]?\d) +" + _RU_MONTH + r"(?: +(?P<year>(?:19|20)\d\d)(?: *(?:года|г\.))?)?", re.I)),
+    ("ru", re.compile(r"(?<![\d.,:/])(?P<day>[0-3]?\d)(?:-?(?:го|е|ого))? +" + _RU_MONTH + r"(?: +(?P<year>(?:19|20)\d\d)(?: *(?:года|г\.))?)?", re.I)),
     ("iso", re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mon>[01]\d)-(?P<day>[0-3]\d)\b")),
     ("num", re.compile(r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<mon>[01]\d)(?:\.(?P<year>(?:19|20)?\d\d))?(?![\d,]|\.\d)(?!\s*(?:млн|млрд|тыс|million|billion|%|pm|am|p\.m|a\.m))", re.I)),
 ]
@@ -173,9 +173,9 @@ _T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
 _T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
 _NOON = r"(?P<noon>(?:12\s+)?noon|midday|полдень|полудня)"
 
-_RANGE_SEP = r"\s*(?:-|–|—|to|till|until|through to|through|and|до|по)\s*"
+_RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
-    r"(?:" + _T12 + r"|(?P<h2>[01]?\d|2[0-3])[:.](?P<m2>[0-5]\d)(?![\d])(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
+    r"(?:" + _T12 + r"|(?P<h2>[01]?\d|2[0-3])[:.-](?P<m2>[0-5]\d)(?![\d])(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
     re.I,
 )
 _BARE_RANGE = re.compile(
@@ -237,7 +237,7 @@ def find_times(text: str) -> list[TimeMention]:
         if value is None:
             continue
         # "21.12" after a day-month is a date, not a time; a dotted time needs a cue before it
-        if m.group("h2") is not None and "." in m.group(0)[:6] and not re.search(
+        if m.group("h2") is not None and re.search(r"[.-]", m.group(0)[:6]) and not re.search(
             r"(?:\b(?:в|с|до|к|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
         ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
             continue

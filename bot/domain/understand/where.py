@@ -63,7 +63,7 @@ def _trim_en(v: str) -> str | None:
     # keep what follows the last place noun only when it is a short name ("Park Lane" stays)
     last = found[-1]
     tail = v[last.end() :]
-    if tail and not re.fullmatch(r"(?:\s+[A-Z][\w'-]*){0,1}", tail):
+    if tail and not re.fullmatch(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\w'-]*){1,3}", tail):
         v = v[: last.end()]
     if _BAD_VENUE.match(v):
         return None
@@ -98,7 +98,7 @@ _RU_NOUNS = {
     "метро": "метро",
     "камня": "камень", "камень": "камень",
 }
-_RU_NOUN_RE = "|".join(sorted(_RU_NOUNS, key=len, reverse=True))
+_RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 _RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|На|В|У|Возле|Около) +)"
@@ -110,6 +110,9 @@ _RU_ADDRESS = re.compile(
     r"|[А-ЯЁ][а-яё]+(?:ий|ый|ой|ая)\s+(?:пр-т\.?|просп\.|проспект|пр\.|ул\.|улица|пер\.|б-р|бульвар|ш\.|шоссе))"
     r"\.?,?\s*(?:д\.\s*|дом\s*)?\d+[а-яА-Я]?(?:[/-]\d+)?(?:,?\s*(?:строение|стр\.|корпус|корп\.|к\.)\s*\d+)?)"
 )
+
+
+_RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|ая|ом|ого|ов|ова|ина|ых|их|ей),\s*\d+[а-я]?)(?![\d,])")
 
 
 def _nominative_adj(adj: str, noun: str) -> str:
@@ -162,12 +165,17 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
     for m in _RU_ADDRESS.finditer(text):
         out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
+    for m in _RU_BARE_ADDRESS.finditer(text):
+        if not any(p.start <= m.start("a") < p.end for p in out):
+            out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
     for m in _RU_VENUE.finditer(text):
         noun = _RU_NOUNS.get(m.group("n").lower())
+        if m.group("n")[0].isupper() and m.group("adj") is None and m.start("v") == m.start("n") and not (m.group("tail") or "").strip():
+            continue  # a capitalised noun alone is a name's word, not a place
         if noun is None:
             continue
         adj = m.group("adj")
-        tail = (m.group("tail") or "").strip()
+        tail = (m.group("tail") or "").strip().rstrip(".,;:")
         parts = []
         if adj:
             parts.append(_nominative_adj(adj, noun))
@@ -175,6 +183,8 @@ def find_places(text: str) -> list[PlaceMention]:
         if tail:
             parts.append(tail)
         v = " ".join(parts)
+        if m.group("n")[0].isupper():
+            v = v[0].upper() + v[1:]
         if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
             continue
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))

@@ -142,3 +142,13 @@ async def test_segments_reach_exactly_their_chats(bot_env) -> None:
     # "kazakhstan category:crackdown" asks for crackdowns only, so a protest call misses it;
     # "NOT city:Almaty" takes anything outside Almaty, these keywords included.
     assert await delivery_chats(services, ids[2]) == [705, 707]
+
+
+async def test_russian_admin_is_guided_in_russian(bot_env) -> None:
+    admin = bot_env.user(42, "ru")
+    await admin.send("/broadcast")
+    await expect(admin, "Пришлите сообщение для рассылки")
+    await admin.send("Сбор у проходной")
+    await expect(admin, "Кому отправить?")
+    await admin.press("Всем")
+    await expect(admin, "0 чатов получат сообщение")

@@ -79,6 +79,7 @@ async def test_photo_and_forwarded_messages_keep_their_content(bot_env: Any) -> 
     await admin.wait_for(lambda u: sum("is done" in m.text for m in u.inbox) == 1, timeout=15)
     photo = await expect(person, "Police at the gate")
     assert photo.kind == "photo" and photo.disable_notification and not photo.pinned
+    assert "От организаторов" in photo.text  # marked in the subscriber's own language
     await _confirm(admin, lambda: admin.forward("Statement of the union"))
     await admin.wait_for(lambda u: sum("is done" in m.text for m in u.inbox) == 2, timeout=15)
     forwarded = await expect(person, "Statement of the union")

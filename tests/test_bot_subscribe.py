@@ -81,6 +81,9 @@ async def test_subscribe_previews_then_saves(env: BotEnv, lang: str) -> None:
     await user.press(tr(lang, "✅ Save"))
     await user.wait_for(lambda chat: preview.edits >= 1)
     assert "Kazakhstan" in preview.text and preview.buttons == []
+    # The figures stay above the confirmation.
+    assert tr(lang, "For example:") in preview.text
+    assert len([e for e in preview.entities if e["type"] == "text_link"]) == 2
     assert await queries(env, 3001) == ["Kazakhstan"]
 
 
@@ -113,9 +116,8 @@ async def test_cancel_on_the_preview_saves_nothing(env: BotEnv) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_malformed_filter_points_at_the_spot_and_is_not_saved(env: BotEnv, lang: str) -> None:
-    from bot.render.filters import syntax_error
-
     from bot.domain.filters import FilterSyntaxError, parse_filter
+    from bot.render.filters import syntax_error
 
     user = env.user(3004, lang)
     await user.send('/subscribe "oil workers')

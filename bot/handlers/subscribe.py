@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import dataclass
 
 from telegram import Update
 from telegram.ext import (
@@ -109,7 +110,7 @@ async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, query: st
         await answer(update, context, render.too_many_regexes(lang, MAX_REGEX_PER_SUBSCRIBER))
         return
     matched, examples = await _preview(context, query)
-    token = _remember_preview(context, query)
+    token = _remember_preview(context, Pending(query, matched, examples))
     text, keyboard = render.preview(lang, query, matched, examples, token)
     await answer(update, context, text, keyboard)
 
@@ -137,17 +138,26 @@ async def _preview(
     return found.count, [(title, link) for title, link in found.examples]
 
 
-def _remember_preview(context: ContextTypes.DEFAULT_TYPE, query: str) -> str:
+@dataclass(frozen=True)
+class Pending:
+    """A previewed filter waiting for Save (in memory only: lost on restart, then re-asked)."""
+
+    query: str
+    count: int | None
+    examples: list[tuple[str, str | None]]
+
+
+def _remember_preview(context: ContextTypes.DEFAULT_TYPE, pending: Pending) -> str:
     """Keep the previewed filter until Save; the button carries a short token, not the text."""
-    previews: dict[str, str] = context.chat_data.setdefault(PREVIEWS_KEY, {})  # type: ignore[union-attr]
+    previews: dict[str, Pending] = context.chat_data.setdefault(PREVIEWS_KEY, {})  # type: ignore[union-attr]
     while len(previews) >= PREVIEWS_KEPT:
         previews.pop(next(iter(previews)))
     token = secrets.token_urlsafe(6)
-    previews[token] = query
+    previews[token] = pending
     return token
 
 
-def _take_preview(context: ContextTypes.DEFAULT_TYPE, token: str) -> str | None:
+def _take_preview(context: ContextTypes.DEFAULT_TYPE, token: str) -> Pending | None:
     previews = context.chat_data.get(PREVIEWS_KEY) if context.chat_data is not None else None
     return previews.pop(token, None) if previews else None
 
@@ -156,15 +166,16 @@ async def save_previewed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """Save pressed under a preview: store the filter (once, however often it is pressed)."""
     callback = update.callback_query
     assert callback is not None and callback.data is not None
-    query = _take_preview(context, callback.data.removeprefix(render.CB_SAVE_FILTER))
+    pending = _take_preview(context, callback.data.removeprefix(render.CB_SAVE_FILTER))
     subscriber = await current_subscriber(update, context)
     lang = subscriber.language if subscriber else await user_language(update, context)
     if subscriber is None:
         await toast(update, render.start_first(lang), alert=True)
         return
-    if query is None:
+    if pending is None:
         await toast(update, render.preview_expired(lang), alert=True)
         return
+    query = pending.query
     services = get_services(context)
     async with services.sessions() as session, session.begin():
         existing = await find_filter_by_query(session, subscriber.id, query)
@@ -174,7 +185,9 @@ async def save_previewed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             text = render.duplicate_filter(lang, existing)
         else:
             saved = await add_filter(session, subscriber.id, query, services.clock())
-            text = render.filter_saved(lang, saved, subscriber.paused)
+            text = render.filter_saved(
+                lang, saved, subscriber.paused, pending.count, pending.examples
+            )
             log.info("subscriber %s added filter %s", subscriber.id, saved.id)
     await toast(update)
     await edit_or_answer(update, context, text)

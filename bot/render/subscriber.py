@@ -310,6 +310,33 @@ def duplicate_filter(lang: str, existing: FilterView) -> str:
     )
 
 
+def preview_summary(
+    lang: str, count: int | None, examples: Sequence[tuple[str, str | None]]
+) -> list[str]:
+    """The lines saying what a filter would have matched in the last 7 days."""
+    if count is None:
+        return []
+    lines = [
+        trn(
+            lang,
+            "In the last 7 days it would have matched {n} item.",
+            "In the last 7 days it would have matched {n} items.",
+            count,
+        )
+    ]
+    if examples:
+        lines.append(tr(lang, "For example:"))
+        for title, link in examples[:2]:
+            title_html = escape(_short(title, 120) or tr(lang, "(untitled)"))
+            if link and link.startswith(("http://", "https://")):
+                lines.append(f'• <a href="{escape(link, quote=True)}">{title_html}</a>')
+            else:
+                lines.append(f"• {title_html}")
+    elif count == 0:
+        lines.append(tr(lang, "That is fine for rare events; a very narrow filter may never fire."))
+    return lines
+
+
 def preview(
     lang: str,
     query: str,
@@ -319,27 +346,7 @@ def preview(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """What a new filter would have matched in the last 7 days, with Save / Cancel."""
     lines = [tr(lang, "New filter: <code>{query}</code>", query=escape(query))]
-    if count is not None:
-        lines.append(
-            trn(
-                lang,
-                "In the last 7 days it would have matched {n} item.",
-                "In the last 7 days it would have matched {n} items.",
-                count,
-            )
-        )
-        if examples:
-            lines.append(tr(lang, "For example:"))
-            for title, link in examples[:2]:
-                title_html = escape(_short(title, 120) or tr(lang, "(untitled)"))
-                if link and link.startswith(("http://", "https://")):
-                    lines.append(f'• <a href="{escape(link, quote=True)}">{title_html}</a>')
-                else:
-                    lines.append(f"• {title_html}")
-        elif count == 0:
-            lines.append(
-                tr(lang, "That is fine for rare events; a very narrow filter may never fire.")
-            )
+    lines += preview_summary(lang, count, examples)
     lines += ["", tr(lang, "Save this filter?")]
     keyboard = InlineKeyboardMarkup(
         [
@@ -352,18 +359,29 @@ def preview(
     return "\n".join(lines), keyboard
 
 
-def filter_saved(lang: str, saved: FilterView, paused: bool) -> str:
-    """After Save."""
-    text = tr(
-        lang,
-        "Saved filter {n}: <code>{query}</code>. I will alert you when something matches.\n"
-        "/filters shows all your filters.",
-        n=saved.number,
-        query=escape(saved.query),
+def filter_saved(
+    lang: str,
+    saved: FilterView,
+    paused: bool,
+    count: int | None = None,
+    examples: Sequence[tuple[str, str | None]] = (),
+) -> str:
+    """After Save: the preview's figures stay above the confirmation."""
+    lines = preview_summary(lang, count, examples)
+    if lines:
+        lines.append("")
+    lines.append(
+        tr(
+            lang,
+            "✅ Saved filter {n}: <code>{query}</code>. I will alert you when something matches.\n"
+            "/filters shows all your filters.",
+            n=saved.number,
+            query=escape(saved.query),
+        )
     )
     if paused:
-        text += "\n" + tr(lang, "Alerts are paused for now: send /resume to get them.")
-    return text
+        lines.append(tr(lang, "Alerts are paused for now: send /resume to get them."))
+    return "\n".join(lines)
 
 
 def filter_not_saved(lang: str) -> str:

@@ -105,3 +105,27 @@ async def test_cancel_in_the_middle_stops_the_rest(slow_env: Any) -> None:
     assert f"Sent {len(reached)} ·" in report.text
     assert f"cancelled {len(people) - len(reached)} ·" in report.text
     assert (42, "broadcast.cancel") in await audit_actions(services)
+
+
+async def test_progress_resumes_after_a_restart(sandbox: Any, db_url: str) -> None:  # noqa: F811
+    first = await start_bot_env(sandbox, db_url)
+    try:
+        person = first.user(851, "en")
+        await add_subscriber(first.services, person.chat_id)
+        admin = first.user(42, "en")
+        await _confirm(admin, lambda: admin.send("Before the restart"))
+        await expect(admin, "is going out")
+    finally:
+        await stop_bot_env(first)
+    # A new process on the same database: the sender delivers, and the first update it sees
+    # brings the admin's progress message back to life.
+    second = await start_bot_env(sandbox, db_url)
+    try:
+        second.services.extras["broadcast_progress_interval"] = 0.1
+        second.start_sender()
+        await expect(person, "Before the restart", timeout=10)
+        await admin.send("/audit")
+        report = await expect(admin, "is done", timeout=10)
+        assert "Sent 1 ·" in report.text
+    finally:
+        await stop_bot_env(second)

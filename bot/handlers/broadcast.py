@@ -16,6 +16,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -331,11 +332,30 @@ def start_tracking(app: Application, services: Services, broadcast_id: int, lang
 
 async def resume_tracking(app: Application, services: Services) -> int:
     """After a restart, pick up the progress messages of broadcasts still going out."""
+    from bot.storage.subscribers import find_subscriber
+
     async with services.sessions() as session:
         going = await store.sending_broadcasts(session)
-    for b in going:
-        start_tracking(app, services, b.id, "en")
+        for b in going:
+            chat = (
+                await find_subscriber(session, b.progress_chat_id)
+                if b.progress_chat_id is not None
+                else None
+            )
+            start_tracking(app, services, b.id, chat.language if chat is not None else "en")
     return len(going)
+
+
+async def _resume_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # The first update after a start revives the progress messages of broadcasts a previous
+    # process left going (the Application has no start hook this module can use).
+    services = get_services(context)
+    if services.extras.get("broadcast_resumed"):
+        return
+    services.extras["broadcast_resumed"] = True
+    count = await resume_tracking(context.application, services)
+    if count:
+        log.info("resumed progress of %s broadcasts", count)
 
 
 async def _track(app: Application, services: Services, broadcast_id: int, lang: str) -> None:
@@ -432,5 +452,7 @@ def register(app: Application) -> None:
         per_message=False,
         name="broadcast",
     )
+    # Group -1 runs before the group-0 handlers and never stops an update from reaching them.
+    app.add_handler(TypeHandler(Update, _resume_once), group=-1)
     app.add_handler(conversation)
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:(a|l|lang|back|m|no|ok|x):\d+"))

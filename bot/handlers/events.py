@@ -237,7 +237,7 @@ async def ask_field(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state["field"] = name
     await query.answer()
     assert query.message is not None
-    await query.message.reply_text(render.event_ask_field(lang, name))
+    await context.bot.send_message(query.message.chat.id, render.event_ask_field(lang, name))
     return FIELD
 
 
@@ -393,7 +393,7 @@ async def on_cancel_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text, keyboard = render.event_cancel_confirm(lang, event_id, followers)
     await query.answer()
     assert query.message is not None
-    await query.message.reply_text(text, reply_markup=keyboard)
+    await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -198,7 +198,7 @@ async def _keyword_ids(session: AsyncSession, keywords: str, urgent: bool) -> li
         .where(_reachable(urgent))
     )
     # Building the index is CPU work: keep it off the event loop.
-    return await asyncio.to_thread(_match_keywords, [tuple(r) for r in rows], keywords)
+    return await asyncio.to_thread(_match_keywords, [(int(a), int(b), str(c)) for a, b, c in rows], keywords)
 
 
 async def _city_ids(session: AsyncSession, city: str, urgent: bool) -> list[int]:

@@ -138,6 +138,15 @@ async def test_over_long_filter_is_refused(env: BotEnv, lang: str) -> None:
     assert await queries(env, 3005) == []
 
 
+@pytest.mark.parametrize("text", ['/subscribe ""', "/subscribe ()", "/subscribe -"])
+async def test_empty_filters_are_refused(env: BotEnv, text: str) -> None:
+    user = env.user(3018, "en")
+    await user.send(text)
+    answer = await user.next_message()
+    assert answer.buttons == [] and "/help filters" in answer.text
+    assert await queries(env, 3018) == []
+
+
 async def test_cancel_stops_the_question(env: BotEnv) -> None:
     user = env.user(3006, "en")
     await user.send("/subscribe")

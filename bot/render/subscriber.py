@@ -267,11 +267,13 @@ def ask_filter(lang: str) -> str:
 
 def filter_too_long(lang: str, length: int, limit: int) -> str:
     """A filter over the length limit."""
-    return tr(
+    return trn(
         lang,
-        "That filter is {length} characters long; the limit is {limit}. Shorten it or split it "
-        "into two filters.",
-        length=length,
+        "That filter is {n} character long; the limit is {limit}. Shorten it or split it into "
+        "two filters.",
+        "That filter is {n} characters long; the limit is {limit}. Shorten it or split it into "
+        "two filters.",
+        length,
         limit=limit,
     )
 

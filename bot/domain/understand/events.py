@@ -20,7 +20,7 @@ _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
-_POSSESSIVE = re.compile(r"^([A-Z][\w-]+)['\u2019]s\s+")
+_POSSESSIVE = re.compile(r"^((?:[A-Z][\w-]+ ){0,2}[A-Z][\w-]+)['\u2019]s\s+")
 
 
 @dataclass
@@ -124,6 +124,26 @@ def extract_events(
     for c in chosen:
         events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids))
     return events, debug
+
+
+_END_CUE = re.compile(
+    r"\b(?:conclude|concludes|end|ends|finish|finishes|until|окончание|закончится|завершится|продлится до)\b[^.\n]{0,25}?$",
+    re.I,
+)
+
+
+def _end_time(t: TimeMention, segs: list[Segment], group: list[int], seg_times: dict[int, list[TimeMention]],
+              text: str) -> tuple[int, int] | None:
+    """An end stated apart from the start: 'The event is anticipated to conclude at 6:30 p.m.',
+    'окончание в 21:30'."""
+    for si in group:
+        for other in seg_times.get(si, ()):
+            if other is t or other.other_zone or other.end_hour is not None:
+                continue
+            before = text[max(segs[si].start, other.start - 40) : other.start]
+            if _END_CUE.search(before) and (other.hour, other.minute) > (t.hour, t.minute):
+                return other.hour, other.minute
+    return None
 
 
 def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
@@ -244,8 +264,11 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             end = datetime.combine(end_day, time(t.end_hour % 24, t.end_minute or 0), tz)
         else:
             hours = duration_hours(segs[_seg_index(segs, starts, t.start)].text)
+            stated = _end_time(t, segs, near, seg_times, text)
             if hours:
                 end = start + timedelta(hours=hours)
+            elif stated:
+                end = datetime.combine(c.day, time(stated[0], stated[1]), tz)
         all_day = False
     else:
         start = datetime.combine(c.day, time(0, 0), tz)
@@ -264,8 +287,16 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     )
 
 
+_BACKGROUND = re.compile(
+    r"(?:since|after|following|wake of|solidarity with|support of|protesting in|в поддержку|после|солидарност\w*)[^.!?\n]{0,40}$",
+    re.I,
+)
+
+
 def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
                title_ids: set[int], c: _Candidate) -> Place | None:
+    """The event's city: named in the event's own sentence, in the title, named often; a city
+    in a background clause ('since the protests in X', 'solidarity with X') counts less."""
     if venue_city:
         for h in hits:
             if h.place.name == venue_city or venue_city.lower() == h.place.name.lower():
@@ -273,25 +304,38 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
     if not hits:
         return None
 
-    def in_seg(h: CityHit, si: int) -> bool:
-        return segs[si].start <= h.start < segs[si].end
+    def seg_of(h: CityHit) -> int:
+        for i, s in enumerate(segs):
+            if s.start <= h.start < s.end:
+                return i
+        return -1
 
-    for group in (near[:1], near):
-        found = [h for h in hits if any(in_seg(h, si) for si in group)]
-        if found:
-            strong = [h for h in found if h.strong]
-            return (strong or found)[0].place
-    extended = set()
-    for si in near:
-        extended.update({si - 1, si + 1})
-    found = [h for h in hits if any(in_seg(h, si) for si in extended if 0 <= si < len(segs))]
-    if found:
-        return found[0].place
-    titled = [h for h in hits if any(in_seg(h, si) for si in title_ids)]
-    if titled:
-        return titled[0].place
-    counts: dict[str, int] = {}
+    best = near[0] if near else -1
+    group = set(near)
+    extended = {j for si in near for j in (si - 1, si + 1)}
+    scores: dict[str, float] = {}
+    places: dict[str, Place] = {}
+    first: dict[str, int] = {}
     for h in hits:
-        counts[h.place.name] = counts.get(h.place.name, 0) + 1
-    top = max(counts.values())
-    return next(h.place for h in hits if counts[h.place.name] == top)
+        si = seg_of(h)
+        name = h.place.name
+        places.setdefault(name, h.place)
+        first.setdefault(name, h.start)
+        value = 0.5
+        if si == best:
+            value = 3.0
+        elif si in group:
+            value = 1.5
+        elif si in extended:
+            value = 1.0
+        if si in title_ids:
+            value = max(value, 2.0)
+        if h.strong:
+            value += 0.5
+        seg = segs[si] if si >= 0 else None
+        if seg is not None and _BACKGROUND.search(seg.text[: max(0, h.start - seg.start)]):
+            value -= 2.0
+        scores[name] = scores.get(name, 0.0) + value
+    top = max(scores.values())
+    winner = min((n for n in scores if scores[n] == top), key=lambda n: first[n])
+    return places[winner]

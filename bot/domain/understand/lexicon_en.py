@@ -15,7 +15,7 @@ CUES = (
     cue("open_fire", "crackdown", 3, r"\bopen(?:ed)? fire\b|\bfired (?:on|at|into) (?:the )?(?:crowd|protesters|demonstrators|workers)"),
     cue("massacre", "crackdown", 3, r"\bmassacres?\b"),
     cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|\bpolice (?:violence|brutality)\b"),
-    cue("weapons", "crackdown", 2.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
+    cue("weapons", "crackdown", 3.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
     cue("arrest", "crackdown", 2, r"\barrest(?:s|ed|ing)?\b|\bdetain(?:s|ed|ing|ees?)?\b|\bdetentions?\b|\bin custody\b|\brounded up\b|\bswept up\b|\bjailed\b"),
     cue("disperse", "crackdown", 2, r"\bdispers(?:e|ed|ing)\b|\bbroke up\b|\bbreak (?:it|them|the \w+) up\b|\bviolently attacked\b|\braid(?:s|ed)?\b|\bstormed\b"),
     cue("abuse", "crackdown", 1.5, r"\btortur(?:e|ed|ing)\b|\bill-treatment\b|\bbeat(?:en|ings?)\b|\babusive\b|\bpersecut(?:ed|ion|ions)\b"),

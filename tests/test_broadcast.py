@@ -152,3 +152,14 @@ async def test_russian_admin_is_guided_in_russian(bot_env) -> None:
     await expect(admin, "Кому отправить?")
     await admin.press("Всем")
     await expect(admin, "0 чатов получат сообщение")
+
+
+async def test_unsupported_and_oversized_messages_are_refused(bot_env) -> None:
+    admin = bot_env.user(42, "en")
+    await admin.send("/broadcast")
+    await expect(admin, "Send me the message")
+    await admin.send_photo(caption="x" * 1000)
+    await expect(admin, "caption is too long")
+    await admin.send("/cancel")
+    await expect(admin, "Nothing was sent")
+    assert await count_rows(bot_env.services, Broadcast) == 0

@@ -59,6 +59,15 @@ def _content(message: Message) -> tuple[str, str | None] | None:
     return None
 
 
+# Telegram takes at most 1024 characters of caption; the organisers' mark needs some of them.
+CAPTION_ROOM = 960
+
+
+def photo_caption_too_long(message: Message) -> bool:
+    """True when a photo's caption leaves no room for the organisers' mark."""
+    return bool(message.photo) and len(message.caption or "") > CAPTION_ROOM
+
+
 async def got_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The admin sent (or forwarded) the message: store a draft, ask for the audience."""
     message = update.effective_message
@@ -68,6 +77,11 @@ async def got_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     content = _content(message)
     if content is None:
         await message.reply_text(render.broadcast_unsupported(lang))
+        return MESSAGE
+    if photo_caption_too_long(message):
+        await message.reply_text(
+            tr(lang, "That caption is too long for a photo: keep it under {n} characters.", n=CAPTION_ROOM)
+        )
         return MESSAGE
     if not await _still_admin(update, context):
         return ConversationHandler.END

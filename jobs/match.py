@@ -87,7 +87,9 @@ async def match_understood_items(services: Any, limit: int = 500) -> int:
             wanted = {sid for chosen in results for sid in chosen}
             flags = await matching.subscriber_flags(session, wanted)
             need_queries = {hit.filter_id for chosen in results for hit in chosen.values()}
-            queries = {fid: q for fid, _sid, q in await matching.load_filters(session, need_queries)}
+            queries = {
+                fid: q for fid, _sid, q in await matching.load_filters(session, need_queries)
+            }
             for item, chosen in zip(claimed, results, strict=True):
                 for subscriber_id, hit in sorted(chosen.items()):
                     flag = flags.get(subscriber_id)

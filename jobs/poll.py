@@ -314,7 +314,9 @@ class _Poller:
         async def store(session: Any) -> None:
             await repo.update_poll_state(session, source.id, self.owner, values)
             if schedule.disable:
-                await notify_admins_disabled(session, admins, source, schedule.error_count, error)
+                await notify_admins_disabled(
+                    session, admins, source, schedule.error_count, error, self.now
+                )
 
         await self._write(store)
         result.status = "disabled" if schedule.disable else "error"
@@ -326,7 +328,12 @@ class _Poller:
 
 
 async def notify_admins_disabled(
-    session: Any, owners: frozenset[int], source: repo.SourceView, count: int, error: str
+    session: Any,
+    owners: frozenset[int],
+    source: repo.SourceView,
+    count: int,
+    error: str,
+    now: datetime,
 ) -> int:
     """Queue one notice per admin with a private chat that the source was paused."""
     from bot.storage.admins import admin_ids
@@ -338,7 +345,9 @@ async def notify_admins_disabled(
             session,
             subscriber_id=subscriber_id,
             kind="notice",
-            dedup_key=f"source-disabled:{source.id}:{count}",
+            # The time makes a later pause (after a resume) a new notice; within one pause there
+            # is only one transition, so each admin hears of it once.
+            dedup_key=f"source-disabled:{source.id}:{count}:{now:%Y%m%dT%H%M%S}",
             priority=10,
             payload={
                 "text_msgid": DISABLED_MSGID,

@@ -208,9 +208,17 @@ async def test_disabled_after_ten_failures_admins_told_once(
     assert len(deliveries) == 1
     notice = deliveries[0]
     assert notice.subscriber_id == admin.id and notice.kind == "notice" and notice.priority == 10
-    assert notice.dedup_key == f"source-disabled:{source.id}:10"
+    assert notice.dedup_key.startswith(f"source-disabled:{source.id}:10:")
     assert notice.payload["params"]["source"] == "Dead feed"
     assert notice.payload["source_id"] == source.id
+    # resumed by an admin, it fails ten times again: that is a new pause, told again
+    async with services.sessions() as session, session.begin():
+        await repo.set_enabled(session, source.id, True, services.clock())
+    services.clock.advance(timedelta(days=1))
+    for _ in range(10):
+        await poll_due_sources(services, all=True)
+    async with services.sessions() as session:
+        assert len(list(await session.scalars(select(Delivery)))) == 2
 
 
 async def test_permanent_redirect_updates_url_temporary_does_not(

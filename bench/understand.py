@@ -81,7 +81,10 @@ def score_events(records: list[dict[str, Any]]) -> dict[str, float]:
         wanted = [rec["expected"]] + list(rec.get("expected_more") or [])
         for exp in wanted:
             total += 1
-            got = next((e for e in u.events if e.start.date().isoformat() == exp["date"]), None)
+            same_day = [e for e in u.events if e.start.date().isoformat() == exp["date"]]
+            # several events on one day: the one at the expected time, else the first
+            got = next((e for e in same_day if not e.all_day and _hhmm(e.start) == exp["start_time"]), None)
+            got = got or (same_day[0] if same_day else None)
             if got is None and u.events:
                 got = u.events[0]
             checks = {

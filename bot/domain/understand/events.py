@@ -15,11 +15,14 @@ from .text import Segment
 from .when import DateMention, TimeMention, duration_hours, find_dates, find_times
 from .where import PlaceMention, find_places
 
-_REFUSED = re.compile(r"\b(?:отказал\w*|предложил\w*|не разрешил\w*|refused|offered|instead of|rejected|banned)\b", re.I)
+_REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\w*|не разрешил\w*|не дал\w*|отклонил\w*|refused|offered|instead of|rejected|banned|turned down)\b", re.I)
+# Places in sentences like these are where a march ends or goes next, not where people gather.
+_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? to|then march|ends? at|finish\w* at|destination|proceed to)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
-_START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b", re.I)
+_START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
+_STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
 _POSSESSIVE = re.compile(r"^((?:[A-Z][\w-]+ ){0,2}[A-Z][\w-]+)['\u2019]s\s+")
 
 
@@ -122,8 +125,49 @@ def extract_events(
     chosen.sort(key=lambda c: c.mention.start)
     events = []
     for c in chosen:
+        pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
+        if len(pairs) > 1 and not multi:
+            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids)
+            for t, p in pairs:
+                events.append(_variant(base, c.day, t, p))
+            debug["same_day_events"] = len(pairs)
+            continue
         events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids))
     return events, debug
+
+
+def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],
+                      seg_times: dict[int, list[TimeMention]],
+                      seg_places: dict[int, list[PlaceMention]]) -> list[tuple[TimeMention, PlaceMention]]:
+    """'The first picket 12:00-14:00 at A, the second 18:00-19:00 at B': each time with the
+    place that follows it, when one sentence (of the event's day) lists several."""
+    for si in dict.fromkeys(c.seg_ids + [j + k for j in c.seg_ids for k in (1, 2, 3)]):
+        times = [t for t in seg_times.get(si, ()) if not t.other_zone]
+        places = [p for p in seg_places.get(si, ()) if p.kind == "address"]
+        if len(times) < 2 or len(places) < 2:
+            continue
+        pairs = []
+        for n, t in enumerate(times):
+            limit = times[n + 1].start if n + 1 < len(times) else segs[si].end
+            following = [p for p in places if t.end <= p.start < limit]
+            if following:
+                pairs.append((t, following[0]))
+        if len(pairs) >= 2 and len({(t.hour, t.minute) for t, _ in pairs}) == len(pairs):
+            return pairs
+    return []
+
+
+def _variant(base: ExtractedEvent, day: date, t: TimeMention, p: PlaceMention) -> ExtractedEvent:
+    tz = base.start.tzinfo
+    start = datetime.combine(day, time(t.hour % 24, t.minute), tz)
+    end = None
+    if t.end_hour is not None:
+        end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz)
+    return ExtractedEvent(
+        start=start, end=end, all_day=False, venue=None, address=p.text, city=base.city,
+        country=base.country, timezone=base.timezone, lat=base.lat, lon=base.lon,
+        confidence=base.confidence, cancelled=base.cancelled,
+    )
 
 
 _END_CUE = re.compile(
@@ -215,7 +259,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
     near = where_lines + [si for si in near if si not in where_lines]
     for si in near:
-        if _REFUSED.search(segs[si].text) and si != best_si:
+        if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text)) and si != best_si:
             continue
         for p in seg_places.get(si, ()):
             if p.kind == "venue" and venue is None:
@@ -224,6 +268,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                     venue, venue_city = v, vc
                     venue_end = p.end
             elif p.kind == "address" and address is None:
+                address = p.text
+            elif p.kind == "venue" and venue is not None and address is None and _STREETLIKE.match(p.text):
                 address = p.text
         if venue and address:
             break
@@ -288,7 +334,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
 
 
 _BACKGROUND = re.compile(
-    r"(?:since|after|following|wake of|solidarity with|support of|protesting in|в поддержку|после|солидарност\w*)[^.!?\n]{0,40}$",
+    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|protesting in|в поддержку|после|солидарност\w*)[^.!?\n]{0,40}$",
     re.I,
 )
 

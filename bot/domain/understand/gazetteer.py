@@ -302,6 +302,8 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if "-" not in cand and re.search(r"(?:ском|ской|ского|скому|ским|ских)$", cand):
                 break  # 'на Буденновском' is an avenue named after the town
             strong = bool(_STRONG_BEFORE.search(before))
+            if n > 0 and text[words[n - 1].end() : start] == " " and not strong:
+                break  # 'Эдуард Иванов': a surname, not Ivanovo
             place = next((p for p in places if p.country in known), places[0])
             if place.population < 50_000 and not strong:
                 break

@@ -54,7 +54,7 @@ _BAD_VENUE = re.compile(
 
 def _trim_en(v: str) -> str | None:
     v = re.split(r"\. ", v)[0]
-    v = re.sub(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble)\s+)+", "", v)
+    v = re.sub(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble|Meet|Gather)\s+(?:at\s+)?)+", "", v)
     v = v.strip(" .,;:'\u2019\"")
     v = re.sub(r"\s+(?:on|at|in|and|of|the|for|&)$", "", v)
     found = list(_EN_NOUN_END.finditer(v))
@@ -121,6 +121,9 @@ _RU_ADDRESS = re.compile(
 _RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|ая|ом|ого|ов|ова|ина|ых|их|ей),\s*\d+[а-я]?)(?![\d,])")
 
 
+_RU_PLACE_LINE = re.compile(r"(?:^|\n)\s*(?:Место(?: проведения| сбора)?|Где)\s*[:—–-]\s*(?P<v>[^,\n.(]{3,60}(?:\.[А-ЯЁ][^,\n(]{0,40})?)")
+
+
 def _nominative_adj(adj: str, noun: str) -> str:
     """A light fix of adjective endings to the nominative ('Тверскую улицу' -> 'Тверская')."""
     feminine = noun in ("площадь", "улица", "набережная", "мэрия", "администрация", "площадка")
@@ -135,6 +138,8 @@ def _nominative_adj(adj: str, noun: str) -> str:
             w = w[:-2] + "ая"
         elif feminine and low.endswith(("ую", "ой", "ей")):
             w = w[:-2] + "ая"
+        elif not feminine and re.search(r"[кгхцч](?:ом|ого|ому)$", low):
+            w = re.sub(r"(?:ом|ого|ому)$", "ий", w)
         elif not feminine and low.endswith(("ом", "ого", "ему", "ому")):
             w = re.sub(r"(?:ом|ого|ему|ому)$", "ый", w)
         words.append(w)
@@ -171,6 +176,10 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
     for m in _RU_ADDRESS.finditer(text):
         out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
+    for m in _RU_PLACE_LINE.finditer(text):
+        v = m.group("v").strip(" .,;")
+        if v:
+            out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
     for m in _RU_BARE_ADDRESS.finditer(text):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))

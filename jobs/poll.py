@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CONCURRENCY = 32
 PER_HOST = 8
+FETCH_TIMEOUT = 30.0  # seconds for a whole fetch, redirects included
 # Bodies this big are parsed in the process pool (both cores); smaller ones in a thread, where
 # the hand-off costs less than pickling.
 PROCESS_THRESHOLD = 16 * 1024
@@ -171,6 +172,7 @@ class _Poller:
                     etag=source.etag,
                     last_modified=source.last_modified,
                     allow_private=self.services.settings.allow_private_sources,
+                    total_timeout=FETCH_TIMEOUT,
                 )
         except FetchError as exc:
             return await self.failed(

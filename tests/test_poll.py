@@ -347,3 +347,18 @@ async def test_poll_on_each_backend(any_services: Any, server: FeedServer) -> No
     server.route("/rss", Reply(200, RSS + b" "))
     results = {r.source_id: r for r in await poll_due_sources(services, all=True)}
     assert results[a.id].status == "new" and results[a.id].new_items == 0
+
+
+async def test_server_that_never_answers_fails_its_source_alone(
+    services: Any, server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import jobs.poll
+
+    monkeypatch.setattr(jobs.poll, "FETCH_TIMEOUT", 0.5)
+    hang = await add(services, server.route("/hang", Reply(hang=True)))
+    good = await add(services, server.route("/good", Reply(200, RSS)))
+    results = {r.source_id: r for r in await poll_due_sources(services)}
+    assert results[hang.id].status == "error" and results[hang.id].error == "timeout: timed out"
+    assert results[good.id].new_items == 3
+    row = await source_row(services, hang.id)
+    assert row.error_count == 1 and row.lease_owner is None

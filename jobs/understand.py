@@ -168,7 +168,7 @@ async def _store_event(session: Any, item: Item, ev: ExtractedEvent, key: str, n
         if ev.cancelled:
             return None  # a cancellation of an event we never announced
         event = Event(
-            item_id=item.id, event_key=key, title=(item.title or "")[:500], start_at=ev.start,
+            item_id=item.id, event_key=key, title=_event_title(item)[:500], start_at=ev.start,
             end_at=ev.end, all_day=ev.all_day, timezone=ev.timezone, venue=_cut(ev.venue),
             address=_cut(ev.address), city=_cut(ev.city, 100), country=ev.country, lat=ev.lat,
             lon=ev.lon, confidence=ev.confidence, status="scheduled", version=1,
@@ -201,6 +201,11 @@ async def _store_event(session: Any, item: Item, ev: ExtractedEvent, key: str, n
         if getattr(existing, column) is None and getattr(ev, column) is not None:
             setattr(existing, column, getattr(ev, column))
     return None
+
+
+def _event_title(item: Item) -> str:
+    summary = (item.ics_event or {}).get("summary") if item.ics_event else None
+    return str(summary or item.title or "")
 
 
 def _cut(value: str | None, size: int = 300) -> str | None:

@@ -15,7 +15,7 @@ _BOUND = r"(?:(?:at least|more than|over|about|around|some|up to|nearly|almost|r
 def _number_regex(lexicons: list[Lexicon]) -> re.Pattern[str]:
     words = sorted({w for lex in lexicons for w in lex.number_words if " " not in w and w not in ("a", "an")}, key=len, reverse=True)
     return re.compile(
-        r"(?<![\w.,-])" + _BOUND + r"(?P<n>" + _DIGITS + "|" + "|".join(words) + r")(?![\w,.]\d)(?=(?P<rest>[^.;!?\n]{0,80}))",
+        r"(?<![\w.,:-])" + _BOUND + r"(?P<n>" + _DIGITS + "|" + "|".join(words) + r")(?![\w,.:]\d)(?![a-zа-яё])(?=(?P<rest>[^.;!?\n]{0,80}))",
         re.I,
     )
 
@@ -36,6 +36,24 @@ _VERB_FIRST = {
     "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
     "injured": re.compile(r"\b(?:injuring|wounding|injured|wounded|пострадали|пострадало|ранены|ранено)\s+(?:at least|more than|over|about|не менее|более|около|как минимум|ещё как минимум|еще как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
     "arrested": re.compile(r"\b(?:arresting|detaining|arrested|detained|задержал\w*|задержано|задержаны|арестованы|арестовали)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
+}
+# "число задержанных составило 3 711", "the death toll rose to 12": the count after its noun.
+_COUNT_OF = {
+    "killed": re.compile(r"\b(?:death toll|number of (?:dead|deaths|those killed)|(?:число|количество) (?:погибших|убитых|жертв))\b[^.;\n]{0,40}?(?:to|of|at|is|was|до|составил\w*|достиг\w*|[—–-])\s*(?:более\s+|свыше\s+|at least\s+)?(?P<n>\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+)", re.I),
+    "injured": re.compile(r"\b(?:number of (?:injured|wounded)|(?:число|количество) (?:пострадавших|раненых))\b[^.;\n]{0,40}?(?:to|of|at|is|was|до|составил\w*|достиг\w*|[—–-])\s*(?:более\s+|свыше\s+)?(?P<n>\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+)", re.I),
+    "arrested": re.compile(r"\b(?:number of (?:arrests|detentions|those (?:arrested|detained))|(?:число|количество) (?:задержанных|арестованных))\b[^.;\n]{0,40}?(?:to|of|at|is|was|до|составил\w*|достиг\w*|[—–-])\s*(?:более\s+|свыше\s+)?(?P<n>\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+)", re.I),
+}
+
+# One person, named by a singular noun: "футболист умер", "a protester was shot dead".
+_SINGULAR = {
+    "killed": re.compile(
+        r"\b(?:(?:a|one) (?:man|woman|protester|demonstrator|worker|striker|student|person|teenager|boy|girl|journalist) (?:was|has been) (?:killed|shot dead|beaten to death)|(?:мужчина|женщина|футболист|рабочий|шахт[её]р|протестующий|активист|демонстрант|подросток|журналист|человек) (?:умер|погиб|скончался|был убит)|в убийстве)\b",
+        re.I,
+    ),
+    "arrested": re.compile(
+        r"\b(?:(?:a|one) (?:man|woman|protester|demonstrator|activist|worker|student|journalist|suspect) (?:was|has been) (?:arrested|detained)|задержал\w* (?:\w+ ){0,5}(?:подозреваемого|активиста|мужчину|женщину|журналиста|организатора)|(?:подозреваемый|активист|мужчина|организатор) (?:был )?задержан)\b",
+        re.I,
+    ),
 }
 _PEOPLE = re.compile(r"^(?:people|persons|protesters|demonstrators|civilians|workers|activists|strikers|miners|students|человек|человека|людей|активист\w*|участник\w*|протестующ\w*|рабоч\w*|демонстрант\w*|граждан\w*|журналист\w*)$", re.I)
 
@@ -64,6 +82,8 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
             for field_name in found:
                 for lex in lexicons:
                     cue = lex.figure_words[field_name].search(window)
+                    if cue and re.match(r"\s*(?:нет|не было|none|not)\b", window[cue.end() :], re.I):
+                        continue  # "задержанных нет": none detained
                     if cue and len(window[: cue.start()].split()) <= 6:
                         found[field_name].append(value)
                         why.append(f"{field_name}={value}")
@@ -74,5 +94,15 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
                 if value and _PEOPLE.match(m.group("who")) and value <= 1_000_000:
                     found[field_name].append(value)
                     why.append(f"{field_name}={value}")
+        for field_name, pattern in _COUNT_OF.items():
+            for m in pattern.finditer(text):
+                value = parse_number(m.group("n"))
+                if value:
+                    found[field_name].append(value)
+                    why.append(f"{field_name}={value}")
+        for field_name, pattern in _SINGULAR.items():
+            if not found[field_name] and pattern.search(text):
+                found[field_name].append(1)
+                why.append(f"{field_name}=1")
     out: dict[str, int | None] = {k: (max(v) if v else None) for k, v in found.items()}
     return out, why

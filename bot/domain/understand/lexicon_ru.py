@@ -7,7 +7,7 @@ import re
 from .lexicon import Lexicon, cue
 
 CUES = (
-    cue("detain", "crackdown", 2, r"\bзадерж(?:ал|ала|али|ан|ана|ано|аны|ания|аний|анн\w+|ива\w+|ать|им)\b|\bарест(?:ован\w*|ы|ов|овали)\b|\bпод стражу\b"),
+    cue("detain", "crackdown", 2, r"\bзадерж(?:ал|ала|али|ан|ана|ано|аны|ания|аний|анн\w+|ать|им)\b|\bарест(?:ован\w*|ы|ов|овали)\b|\bпод стражу\b"),
     cue("disperse", "crackdown", 2.5, r"\bразогна\w*|\bразгон\w*|\bжестко разогнал\w*"),
     cue("omon", "crackdown", 2, r"\bОМОН\w*|\bсиловик\w*|\bРосгвард\w*"),
     cue("police", "crackdown", 1, r"\bполици\w+|\bполицейск\w+|\bмилици\w+|\bмилиционер\w*"),
@@ -60,7 +60,7 @@ NUMBER_WORDS = {
 FIGURE_WORDS = {
     "killed": re.compile(r"\b(?:погиб\w*|убит\w*|убиты|убили|умер\w*|скончал\w*|жертв\w*)", re.I),
     "injured": re.compile(r"\b(?:ранен\w*|ранены|пострадал\w*|травм\w*|госпитализ\w*)", re.I),
-    "arrested": re.compile(r"\b(?:задерж\w*|арестован\w*|арестов\w*)", re.I),
+    "arrested": re.compile(r"\b(?:задержа(?:н|л|ни)\w*|арестован\w*|арестов\w*)", re.I),
 }
 
 NOT_PEOPLE = re.compile(

@@ -640,3 +640,17 @@ async def test_markdown_v2_through_the_api(sb: Sandbox, bot: object) -> None:
         await bot.send_message(1001, "*Strike* at 12:00!", parse_mode="MarkdownV2")  # type: ignore[attr-defined]
     with pytest.raises(BadRequest, match="(?i)unsupported parse_mode"):
         await bot.send_message(1001, "x", parse_mode="BBCode")  # type: ignore[attr-defined]
+
+
+async def test_wait_for_tolerates_an_empty_inbox(sb: Sandbox, bot: object) -> None:
+    user = sb.add_user(1001, "Aigerim")
+
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        await bot.send_message(1001, "arrived")  # type: ignore[attr-defined]
+
+    task = asyncio.create_task(later())
+    await user.wait_for(lambda u: u.inbox[-1].text == "arrived")
+    await task
+    with pytest.raises(TimeoutError, match="IndexError"):
+        await sb.add_user(1002, "Bolat").wait_for(lambda u: u.inbox[-1].text == "x", timeout=0.05)

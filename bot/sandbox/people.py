@@ -63,12 +63,23 @@ class _Chat:
         return "\n".join(lines)
 
     async def wait_for(self, predicate: Callable[[Any], bool], timeout: float = 5.0) -> None:
-        """Poll until predicate(self) is true; TimeoutError shows the conversation so far."""
+        """Poll until predicate(self) is true; TimeoutError shows the conversation so far.
+
+        A predicate that raises LookupError/AttributeError/TypeError (``u.inbox[-1]`` on an
+        empty inbox) counts as "not yet".
+        """
         deadline = time.monotonic() + timeout
-        while not predicate(self):
+        last_error: Exception | None = None
+        while True:
+            try:
+                if predicate(self):
+                    return
+            except (LookupError, AttributeError, TypeError) as err:
+                last_error = err
             if time.monotonic() >= deadline:
+                hint = f" (last check raised {last_error!r})" if last_error is not None else ""
                 raise TimeoutError(
-                    f"condition not met within {timeout}s for chat {self.chat_id}; "
+                    f"condition not met within {timeout}s for chat {self.chat_id}{hint}; "
                     f"conversation so far:\n{self.transcript() or '(empty)'}"
                 )
             await asyncio.sleep(_POLL_INTERVAL)

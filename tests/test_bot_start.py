@@ -65,7 +65,8 @@ async def test_language_button_rewrites_the_welcome_and_sticks(env: BotEnv) -> N
     welcome = await user.next_message()
     assert "Скажите" in welcome.text
     await user.press("English")
-    await user.wait_for(lambda chat: welcome.edits >= 1)
+    confirmation = await user.next_message()
+    assert confirmation.text == "I will speak English with you. /help lists what I can do."
     assert "Tell me what to follow" in welcome.text
     assert "✓ English" in welcome.button_texts()
     assert user.answers[-1].text == "English"
@@ -75,7 +76,8 @@ async def test_language_button_rewrites_the_welcome_and_sticks(env: BotEnv) -> N
     assert "/subscribe" in (await user.next_message(containing="What to follow")).text
     # And back to Russian.
     await user.press("Русский")
-    await user.wait_for(lambda chat: "Скажите" in welcome.text)
+    await user.next_message(containing="Русский")
+    assert "Скажите" in welcome.text
     await user.send("/help")
     await user.next_message(containing="За чем следить")
 

@@ -79,9 +79,10 @@ async def test_subscribe_previews_then_saves(env: BotEnv, lang: str) -> None:
     assert len([e for e in preview.entities if e["type"] == "text_link"]) == 2
     assert await queries(env, 3001) == []  # nothing saved before the button
     await user.press(tr(lang, "✅ Save"))
-    await user.wait_for(lambda chat: preview.edits >= 1)
-    assert "Kazakhstan" in preview.text and preview.buttons == []
-    # The figures stay above the confirmation.
+    saved = await user.next_message()
+    assert "Kazakhstan" in saved.text and "/filters" in saved.text
+    # The preview stays, settled: its figures without the question and the buttons.
+    assert preview.buttons == [] and tr(lang, "Save this filter?") not in preview.text
     assert tr(lang, "For example:") in preview.text
     assert len([e for e in preview.entities if e["type"] == "text_link"]) == 2
     assert await queries(env, 3001) == ["Kazakhstan"]
@@ -96,7 +97,7 @@ async def test_subscribe_without_words_asks_and_takes_the_next_message(env: BotE
     preview = await user.next_message()
     assert "oil workers" in preview.text and "нефтяники" in preview.text
     await user.press("✅ Save")
-    await user.wait_for(lambda chat: preview.edits >= 1)
+    await user.next_message(containing="Saved filter 1")
     assert await queries(env, 3002) == ['"oil workers" OR нефтяники']
     # The question was answered: the next plain text is a stray message again.
     await user.send("Zhanaozen")
@@ -109,8 +110,8 @@ async def test_cancel_on_the_preview_saves_nothing(env: BotEnv) -> None:
     await user.send("/subscribe Жанаозен")
     preview = await user.next_message()
     await user.press("Отмена")
-    await user.wait_for(lambda chat: preview.edits >= 1)
-    assert preview.text == "Не сохранено."
+    assert (await user.next_message()).text == "Не сохранено."
+    assert preview.buttons == []
     assert await queries(env, 3003) == []
 
 
@@ -164,10 +165,9 @@ async def test_duplicate_and_double_save_store_one_filter(env: BotEnv) -> None:
     await user.send("/subscribe Kazakhstan")
     second = await user.next_message()
     await user.press("✅ Save", message=first)
-    await user.wait_for(lambda chat: first.edits >= 1)
+    assert "Saved filter 1" in (await user.next_message()).text
     await user.press("✅ Save", message=second)
-    await user.wait_for(lambda chat: second.edits >= 1)
-    assert "already follow" in second.text
+    assert "already follow" in (await user.next_message()).text
     assert await queries(env, 3007) == ["Kazakhstan"]
     await user.send("/subscribe kazakhstan")
     assert "already follow" in (await user.next_message()).text

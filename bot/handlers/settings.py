@@ -23,7 +23,7 @@ from bot.handlers.start import (
     answer,
     clear_awaiting,
     current_subscriber,
-    edit_or_answer,
+    retire_buttons,
     set_awaiting,
     subscriber_for,
     toast,
@@ -120,10 +120,8 @@ async def _store_zone(
         return
     log.info("subscriber %s set a timezone", changed.id)
     text, keyboard = render.timezone_set(lang, place, others, services.clock())
-    if update.callback_query is not None:
-        await edit_or_answer(update, context, text, keyboard)
-    else:
-        await answer(update, context, text, keyboard)
+    await retire_buttons(update, context)
+    await answer(update, context, text, keyboard)
 
 
 async def timezone_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -176,6 +176,27 @@ async def edit_or_answer(
     await answer(update, context, text, markup)
 
 
+async def retire_buttons(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None = None
+) -> None:
+    """Take the buttons off the message that was answered (optionally rewording it), so the
+    question reads as settled above the new message that answers it."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    try:
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup=None)
+        else:
+            await query.edit_message_text(text, reply_markup=None, link_preview_options=NO_PREVIEW)
+    except Forbidden:
+        if update.effective_chat is not None:
+            await note_blocked(context, update.effective_chat.id)
+    except BadRequest as exc:
+        # Already without buttons (pressed twice) or too old to edit: nothing to tidy.
+        log.info("could not retire buttons: %s", type(exc).__name__)
+
+
 async def toast(update: Update, text: str | None = None, alert: bool = False) -> None:
     """Answer a button press (stops the spinner), ignoring a query that is too old to answer."""
     query = update.callback_query
@@ -236,10 +257,12 @@ async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return
     await toast(update, render.language_name(code))
     if welcome:
+        # The welcome itself is rewritten in the chosen language, buttons kept for a change of mind.
         text = render.welcome(code) if count == 0 else render.welcome_back(code, count)
         await edit_or_answer(update, context, text, render.language_keyboard(code, welcome=True))
     else:
-        await edit_or_answer(update, context, render.language_set(code))
+        await retire_buttons(update, context)
+    await answer(update, context, render.language_set(code))
 
 
 # --- /privacy, /forget -----------------------------------------------------------------------
@@ -279,14 +302,16 @@ async def forget_confirmed(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     if context.user_data is not None:
         context.user_data.clear()
     await toast(update)
-    await edit_or_answer(update, context, render.forgotten(lang))
+    await retire_buttons(update, context)
+    await answer(update, context, render.forgotten(lang))
 
 
 async def forget_cancelled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Keep everything."""
     lang = await user_language(update, context)
     await toast(update)
-    await edit_or_answer(update, context, render.forget_cancelled(lang))
+    await retire_buttons(update, context)
+    await answer(update, context, render.forget_cancelled(lang))
 
 
 async def member_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

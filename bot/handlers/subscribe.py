@@ -24,6 +24,7 @@ from bot.handlers.start import (
     clear_awaiting,
     current_subscriber,
     edit_or_answer,
+    retire_buttons,
     set_awaiting,
     subscriber_for,
     toast,
@@ -174,6 +175,7 @@ async def save_previewed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         return
     if pending is None:
         await toast(update, render.preview_expired(lang), alert=True)
+        await retire_buttons(update, context)
         return
     query = pending.query
     services = get_services(context)
@@ -185,22 +187,28 @@ async def save_previewed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             text = render.duplicate_filter(lang, existing)
         else:
             saved = await add_filter(session, subscriber.id, query, services.clock())
-            text = render.filter_saved(
-                lang, saved, subscriber.paused, pending.count, pending.examples
-            )
+            text = render.filter_saved(lang, saved, subscriber.paused)
             log.info("subscriber %s added filter %s", subscriber.id, saved.id)
     await toast(update)
-    await edit_or_answer(update, context, text)
+    await retire_buttons(
+        update, context, render.preview_settled(lang, query, pending.count, pending.examples)
+    )
+    await answer(update, context, text)
 
 
 async def drop_previewed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Cancel pressed under a preview."""
     callback = update.callback_query
     assert callback is not None and callback.data is not None
-    _take_preview(context, callback.data.removeprefix(render.CB_DROP_FILTER))
+    pending = _take_preview(context, callback.data.removeprefix(render.CB_DROP_FILTER))
     lang = await user_language(update, context)
     await toast(update)
-    await edit_or_answer(update, context, render.filter_not_saved(lang))
+    if pending is None:
+        await retire_buttons(update, context)
+    else:
+        settled = render.preview_settled(lang, pending.query, pending.count, pending.examples)
+        await retire_buttons(update, context, settled)
+    await answer(update, context, render.filter_not_saved(lang))
 
 
 async def show_filters(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -347,9 +347,7 @@ def preview(
     token: str,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """What a new filter would have matched in the last 7 days, with Save / Cancel."""
-    lines = [tr(lang, "New filter: <code>{query}</code>", query=escape(query))]
-    lines += preview_summary(lang, count, examples)
-    lines += ["", tr(lang, "Save this filter?")]
+    text = preview_settled(lang, query, count, examples) + "\n\n" + tr(lang, "Save this filter?")
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -358,32 +356,30 @@ def preview(
             ]
         ]
     )
-    return "\n".join(lines), keyboard
+    return text, keyboard
 
 
-def filter_saved(
-    lang: str,
-    saved: FilterView,
-    paused: bool,
-    count: int | None = None,
-    examples: Sequence[tuple[str, str | None]] = (),
+def preview_settled(
+    lang: str, query: str, count: int | None, examples: Sequence[tuple[str, str | None]]
 ) -> str:
-    """After Save: the preview's figures stay above the confirmation."""
-    lines = preview_summary(lang, count, examples)
-    if lines:
-        lines.append("")
-    lines.append(
-        tr(
-            lang,
-            "✅ Saved filter {n}: <code>{query}</code>. I will alert you when something matches.\n"
-            "/filters shows all your filters.",
-            n=saved.number,
-            query=escape(saved.query),
-        )
+    """The preview once answered: the filter and its figures, without the question."""
+    lines = [tr(lang, "New filter: <code>{query}</code>", query=escape(query))]
+    lines += preview_summary(lang, count, examples)
+    return "\n".join(lines)
+
+
+def filter_saved(lang: str, saved: FilterView, paused: bool) -> str:
+    """After Save."""
+    text = tr(
+        lang,
+        "✅ Saved filter {n}: <code>{query}</code>. I will alert you when something matches.\n"
+        "/filters shows all your filters.",
+        n=saved.number,
+        query=escape(saved.query),
     )
     if paused:
-        lines.append(tr(lang, "Alerts are paused for now: send /resume to get them."))
-    return "\n".join(lines)
+        text += "\n" + tr(lang, "Alerts are paused for now: send /resume to get them.")
+    return text
 
 
 def filter_not_saved(lang: str) -> str:

@@ -654,3 +654,54 @@ async def test_wait_for_tolerates_an_empty_inbox(sb: Sandbox, bot: object) -> No
     await task
     with pytest.raises(TimeoutError, match="IndexError"):
         await sb.add_user(1002, "Bolat").wait_for(lambda u: u.inbox[-1].text == "x", timeout=0.05)
+
+
+async def test_standalone_repl_talks_to_a_real_bot() -> None:
+    import socket
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.sandbox",
+        "--port",
+        str(port),
+        "--repl",
+        "--no-limits",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+
+    async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None
+        await update.message.reply_text("Welcome to Tocsin", reply_markup=KEYBOARD)
+
+    async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.callback_query is not None
+        await update.callback_query.answer()
+        await update.callback_query.edit_message_text("Filter removed")
+
+    try:
+        await asyncio.wait_for(proc.stdout.readline(), 20)  # "sandbox listening: ..."
+        app = Application.builder().token(TOKEN).base_url(f"http://127.0.0.1:{port}/bot").build()
+        app.add_handler(CommandHandler("start", start))
+        app.add_handler(CallbackQueryHandler(pressed))
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            proc.stdin.write(b"/start\n!press Remove\n!show\n!quit\n")
+            await proc.stdin.drain()
+            output = (await asyncio.wait_for(proc.stdout.read(), 30)).decode()
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+        await proc.wait()
+    assert "Welcome to Tocsin\n[Remove #1]" in output
+    assert "> [pressed Remove #1]" in output and "Filter removed  (edited)" in output

@@ -13,6 +13,7 @@ import contextlib
 import signal
 import sys
 
+from bot.sandbox.people import SimUser
 from bot.sandbox.server import Sandbox
 
 
@@ -38,7 +39,26 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         help="also create this many users (ids from 100000), e.g. for benchmarks",
     )
     p.add_argument("--no-repl", action="store_true", help="do not read stdin")
+    p.add_argument("--repl", action="store_true", help="read stdin even when it is not a terminal")
     return p.parse_args(argv)
+
+
+async def _settle(user: SimUser, first: float = 1.5, quiet: float = 0.2) -> None:
+    """Wait for the bot to react (up to ``first`` s), then until it is quiet for ``quiet`` s."""
+
+    def state() -> tuple[int, int, int]:
+        return len(user.inbox), sum(m.edits for m in user.inbox), len(user.answers)
+
+    before = state()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + first
+    while state() == before and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    last, quiet_since = state(), loop.time()
+    while loop.time() - quiet_since < quiet and loop.time() < deadline + first:
+        await asyncio.sleep(0.02)
+        if state() != last:
+            last, quiet_since = state(), loop.time()
 
 
 async def _repl(sb: Sandbox, user_id: int, lang: str, stop: asyncio.Event) -> None:
@@ -68,7 +88,10 @@ async def _repl(sb: Sandbox, user_id: int, lang: str, stop: asyncio.Event) -> No
         except (LookupError, ValueError) as err:
             print(f"! {err}", flush=True)
             continue
-        await asyncio.sleep(1.0)  # give the bot a moment to answer before printing
+        if line.startswith("!"):
+            if not line.startswith("!press"):
+                continue
+        await _settle(user)
         for msg in user.inbox[shown:]:
             print(msg.render(), flush=True)
         shown = len(user.inbox)
@@ -98,7 +121,7 @@ async def _main(args: argparse.Namespace) -> int:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     repl = None
-    if not args.no_repl and sys.stdin.isatty():
+    if args.repl or (not args.no_repl and sys.stdin.isatty()):
         repl = asyncio.create_task(_repl(sb, args.user, args.lang, stop))
     await stop.wait()
     if repl is not None:

@@ -30,6 +30,8 @@ DEFAULT_DATA = Path("/work/shared/data")
 OWN = ROOT / "tests" / "fixtures" / "understand" / "labelled.jsonl"
 # Labelled after the first was used for tuning: unseen until its first scoring (see docs).
 OWN2 = ROOT / "tests" / "fixtures" / "understand" / "labelled-2.jsonl"
+# Labelled and committed before its first scoring, after all tuning: the unseen measurement.
+OWN3 = ROOT / "tests" / "fixtures" / "understand" / "labelled-3.jsonl"
 
 
 def held_out(record_id: str) -> bool:
@@ -190,15 +192,17 @@ def main(argv: list[str] | None = None) -> int:
     items = load(args.data / "dev-items.jsonl")
     own = load(OWN)
     own2 = load(OWN2)
+    own3 = load(OWN3)
     for extra in args.extra:
-        own2 += load(extra)
-    own_events = [r for r in own + own2 if "expected" in r]
-    own_items = [r for r in own + own2 if "category" in r]
+        own3 += load(extra)
+    own_events = [r for r in own + own2 + own3 if "expected" in r]
+    own_items = [r for r in own + own2 + own3 if "category" in r]
     groups = {
         "held-out": ([r for r in events if held_out(r["id"])], [r for r in items if held_out(r["id"])]),
         "seen": ([r for r in events if not held_out(r["id"])], [r for r in items if not held_out(r["id"])]),
         "own-1": ([r for r in own if "expected" in r], [r for r in own if "category" in r]),
         "own-2": ([r for r in own2 if "expected" in r], [r for r in own2 if "category" in r]),
+        "own-3": ([r for r in own3 if "expected" in r], [r for r in own3 if "category" in r]),
         "all": (events + own_events, items + own_items),
     }
     print(f"understand bench, {date.today().isoformat()}")
@@ -213,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ["set", "n", "macro-F1", "accuracy", "killed", "injured", "arrested"]
     print("  " + " ".join(f"{h:>10}" for h in header))
     for name, (_, its) in groups.items():
-        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2"))
+        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2", "own-3"))
         row = [name, s["n"], s["macro_f1"], s["accuracy"], s["killed"], s["injured"], s["arrested"]]
         print("  " + " ".join(f"{v:>10}" if isinstance(v, str | int) else f"{v:>10.2f}" for v in row))
     all_events = events + own_events

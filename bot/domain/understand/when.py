@@ -191,6 +191,9 @@ _OTHER_ZONE = re.compile(
 )
 
 
+_LOCAL_ABBREVIATION = re.compile(r"^\s*(?:E[SD]?T|P[SD]?T|C[SD]T|M[SD]T)\b")
+
+
 def _hour24(h: int, ap: str | None) -> int:
     if not ap:
         return h
@@ -229,6 +232,8 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2") or 0)))
             taken.append((m.start(), m.end()))
+    # In a text that writes "2 p.m.", a bare "2:30" is afternoon too: nobody protests at 2:30 at night.
+    twelve_hour = bool(re.search(r"\d\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])", text, re.I))
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
     for m in _TIME_ANY.finditer(text):
         if not free(m.start(), m.end()):
@@ -241,6 +246,8 @@ def find_times(text: str) -> list[TimeMention]:
             r"(?:\b(?:в|с|до|к|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
         ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
             continue
+        if twelve_hour and m.group("h2") is not None and 1 <= value[0] <= 6:
+            value = (value[0] + 12, value[1])
         singles.append((m, value))
     i = 0
     while i < len(singles):
@@ -254,7 +261,13 @@ def find_times(text: str) -> list[TimeMention]:
                 end_h, end_m = (h2, m2) if (h2, m2) > (h, mi) else (h2 + 12, m2)
                 stop = nxt.end()
                 i += 1
-        zone = bool(_OTHER_ZONE.match(text[stop : stop + 40])) and not re.match(r"\s*local", text[stop : stop + 12], re.I)
+        after = text[stop : stop + 40]
+        zone = bool(_OTHER_ZONE.match(after)) and not re.match(r"\s*local", text[stop : stop + 12], re.I)
+        if zone and _LOCAL_ABBREVIATION.match(after) and not any(
+            not t.other_zone and stop - 150 < t.start < m.start() for t in out
+        ):
+            # "2:30 PM – 6:30 PM PDT" with no other time near: PDT is the event's own zone
+            zone = False
         out.append(TimeMention(m.start(), stop, h, mi, end_h, end_m, zone))
         i += 1
     out.sort(key=lambda t: t.start)

@@ -92,6 +92,16 @@ class ParsedText:
     entities: list[dict[str, object]]
 
 
+def entity_order(entity: dict[str, object]) -> tuple[int, int, int]:
+    """Sort key for entities: by offset, longer first, then a fixed order of types."""
+    offset, length = entity["offset"], entity["length"]
+    assert isinstance(offset, int) and isinstance(length, int)
+    return offset, -length, _TYPE_ORDER.get(str(entity["type"]), 99)
+
+
+_entity_order = entity_order
+
+
 def utf16_len(text: str) -> int:
     """Length of ``text`` in UTF-16 code units, the unit of Telegram's entity offsets."""
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
@@ -221,9 +231,7 @@ def parse_html(source: str) -> ParsedText:
     text = "".join(out)
     anchor_links(text, entities, anchors)
     entities = _merge_pre_code(entities)
-    entities.sort(
-        key=lambda e: (e["offset"], -int(e["length"]), _TYPE_ORDER.get(str(e["type"]), 99))
-    )  # type: ignore[operator]
+    entities.sort(key=_entity_order)
     return ParsedText(text, entities)
 
 

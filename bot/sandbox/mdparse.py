@@ -12,7 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bot.sandbox.htmlparse import EntityParseError, ParsedText, normalise_url, utf16_len
+from bot.sandbox.htmlparse import (
+    EntityParseError,
+    ParsedText,
+    entity_order,
+    normalise_url,
+    utf16_len,
+)
 
 __all__ = ["parse_markdown", "parse_markdown_v2"]
 
@@ -154,9 +160,7 @@ def parse_markdown_v2(src: str) -> ParsedText:
         raise _unclosed(src, stack[-1])
     if quote_start is not None:
         _end_quote(b, quote_start, quote_expandable)
-    return ParsedText(
-        "".join(b.out), sorted(b.entities, key=lambda e: (e["offset"], -int(e["length"])))
-    )  # type: ignore[call-overload]
+    return ParsedText("".join(b.out), sorted(b.entities, key=entity_order))
 
 
 def _end_quote(b: _Builder, start: int, expandable: bool) -> None:

@@ -150,14 +150,14 @@ class Params:
         """True if the parameter is present and not empty."""
         return self.values.get(name) not in (None, "")
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def get_str(self, name: str, default: str | None = None) -> str | None:
         """A string parameter."""
         v = self.values.get(name)
         if v is None:
             return default
         return v if isinstance(v, str) else json.dumps(v)
 
-    def int(self, name: str, default: int | None = None) -> int | None:
+    def get_int(self, name: str, default: int | None = None) -> int | None:
         """An integer parameter (Telegram reads "12" and 12 alike)."""
         v = self.values.get(name)
         if v is None or v == "":
@@ -169,7 +169,7 @@ class Params:
         except (TypeError, ValueError):
             raise bad_request(f"invalid {name} specified") from None
 
-    def float(self, name: str) -> float:
+    def get_float(self, name: str) -> float:
         """A required float parameter."""
         v = self.values.get(name)
         try:
@@ -179,14 +179,14 @@ class Params:
                 f"{name} is empty" if v in (None, "") else f"invalid {name}"
             ) from None
 
-    def bool(self, name: str) -> bool:
+    def get_bool(self, name: str) -> bool:
         """A boolean parameter ("true"/"1" or JSON true)."""
         v = self.values.get(name)
         if isinstance(v, str):
             return v.lower() in ("true", "1")
         return bool(v)
 
-    def json(self, name: str) -> Any:
+    def get_json(self, name: str) -> Any:
         """A parameter that carries a JSON object or array (sent as a string in forms)."""
         v = self.values.get(name)
         if isinstance(v, str):
@@ -285,8 +285,7 @@ class Sandbox:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        self.port = int(self._runner.addresses[0][1]) if self._runner.addresses else port
         self.api_root = f"http://{host}:{self.port}"
         self._stopping = False
 
@@ -627,6 +626,10 @@ class Sandbox:
         except ApiError as err:
             self._record(method, params, err.code)
             return _json_response(err.payload(), err.code)
+        except Exception as err:  # a sandbox bug: answer like Telegram's 500, log no content
+            log.error("sandbox failed on %s: %s", method, type(err).__name__)
+            self._record(method, params, 500)
+            return _json_response(ApiError(500, "Internal Server Error").payload(), 500)
         self._record(method, params, 200)
         return _json_response({"ok": True, "result": result}, 200)
 
@@ -678,10 +681,10 @@ class Sandbox:
             chat_id = int(raw)
         except (TypeError, ValueError):
             raise bad_request("chat not found") from None
-        chat = self._chats.get(chat_id)
-        if chat is None:
+        found = self._chats.get(chat_id)
+        if found is None:
             raise bad_request("chat not found")
-        return chat
+        return found
 
     def _check_can_write(self, chat: _Chat) -> None:
         if isinstance(chat, SimUser):
@@ -706,7 +709,7 @@ class Sandbox:
                 raise bad_request("need administrator rights in the channel chat")
 
     def _thread(self, chat: _Chat, params: Params) -> int | None:
-        thread_id = params.int("message_thread_id")
+        thread_id = params.get_int("message_thread_id")
         if thread_id is None:
             return None
         if isinstance(chat, SimChat) and chat.is_forum:
@@ -748,10 +751,10 @@ class Sandbox:
         self, params: Params, text_field: str, entities_field: str, limit: int, too_long: str
     ) -> tuple[str, list[dict[str, Any]], str | None]:
         """Parse text/caption with parse_mode or explicit entities, trim, check the length."""
-        raw = params.str(text_field) or ""
-        parse_mode = params.str("parse_mode")
+        raw = params.get_str(text_field) or ""
+        parse_mode = params.get_str("parse_mode")
         entities: list[dict[str, Any]]
-        explicit = params.json(entities_field)
+        explicit = params.get_json(entities_field)
         if explicit:
             entities = _check_entities(explicit, raw)
             text = raw
@@ -778,7 +781,7 @@ class Sandbox:
         return text, entities, parse_mode
 
     def _markup(self, params: Params) -> tuple[list[list[Button]], list[list[str]] | None, Any]:
-        markup = params.json("reply_markup")
+        markup = params.get_json("reply_markup")
         if not markup:
             return [], None, None
         if not isinstance(markup, dict):
@@ -813,17 +816,17 @@ class Sandbox:
             chat_id=chat.chat_id,
             kind=kind,
             thread_id=thread_id,
-            disable_notification=params.bool("disable_notification"),
+            disable_notification=params.get_bool("disable_notification"),
             date=int(time.time()),
             **fields,
         )
-        reply = params.json("reply_parameters")
-        reply_id = params.int("reply_to_message_id")
+        reply = params.get_json("reply_parameters")
+        reply_id = params.get_int("reply_to_message_id")
         if isinstance(reply, dict):
             reply_id = int(reply.get("message_id", 0)) or None
         if reply_id is not None:
             target = chat.history.get(reply_id)
-            allow = params.bool("allow_sending_without_reply") or (
+            allow = params.get_bool("allow_sending_without_reply") or (
                 isinstance(reply, dict) and bool(reply.get("allow_sending_without_reply"))
             )
             if target is None or target.deleted:
@@ -909,7 +912,7 @@ class Sandbox:
         if name in params.files:
             filename, mime, data = params.files[name]
         else:
-            value = params.str(name)
+            value = params.get_str(name)
             if not value:
                 raise bad_request(f"there is no {name} in the request")
             if value.startswith("attach://"):
@@ -953,7 +956,7 @@ class Sandbox:
 
     async def m_setWebhook(self, p: Params) -> Any:
         """setWebhook: updates are then POSTed to the URL (http allowed on loopback only)."""
-        url = p.str("url") or ""
+        url = p.get_str("url") or ""
         if not url:
             return await self.m_deleteWebhook(p)
         parts = urlsplit(url)
@@ -963,13 +966,13 @@ class Sandbox:
         if not loopback:
             # Telegram would connect out; the sandbox never leaves this machine.
             raise bad_request("bad webhook: the sandbox delivers webhooks to loopback only")
-        secret = p.str("secret_token") or ""
+        secret = p.get_str("secret_token") or ""
         if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise bad_request("secret token contains unallowed characters")
-        allowed = p.json("allowed_updates")
+        allowed = p.get_json("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(allowed) if allowed else _ALLOWED_BY_DEFAULT
-        if p.bool("drop_pending_updates"):
+        if p.get_bool("drop_pending_updates"):
             self._updates.clear()
         self.webhook_url = url
         self._webhook_secret = secret
@@ -983,7 +986,7 @@ class Sandbox:
         """deleteWebhook, honouring drop_pending_updates."""
         self.webhook_url = ""
         self._wake()
-        if p.bool("drop_pending_updates"):
+        if p.get_bool("drop_pending_updates"):
             self._updates.clear()
         return True
 
@@ -1051,10 +1054,10 @@ class Sandbox:
                 "Conflict: can't use getUpdates method while webhook is active; "
                 "use deleteWebhook to delete the webhook first",
             )
-        offset = p.int("offset", 0) or 0
-        limit = min(max(p.int("limit", 100) or 100, 1), 100)
-        timeout = max(p.int("timeout", 0) or 0, 0)
-        allowed = p.json("allowed_updates")
+        offset = p.get_int("offset", 0) or 0
+        limit = min(max(p.get_int("limit", 100) or 100, 1), 100)
+        timeout = max(p.get_int("timeout", 0) or 0, 0)
+        allowed = p.get_json("allowed_updates")
         if isinstance(allowed, list):
             self._allowed_updates = frozenset(allowed) if allowed else _ALLOWED_BY_DEFAULT
         if offset > 0:
@@ -1085,7 +1088,7 @@ class Sandbox:
     # ------------------------------------------------------------------ methods: commands
 
     def _command_key(self, p: Params) -> tuple[str, str]:
-        scope = p.json("scope") or {"type": "default"}
+        scope = p.get_json("scope") or {"type": "default"}
         if not isinstance(scope, dict) or "type" not in scope:
             raise bad_request("can't parse BotCommandScope JSON object")
         kind = str(scope["type"])
@@ -1103,14 +1106,14 @@ class Sandbox:
             kind = f"{kind}:{scope.get('chat_id')}" + (
                 f":{scope['user_id']}" if "user_id" in scope else ""
             )
-        lang = p.str("language_code") or ""
+        lang = p.get_str("language_code") or ""
         if lang and (len(lang) != 2 or not lang.isalpha()):
             raise bad_request("invalid language code specified")
         return kind, lang.lower()
 
     async def m_setMyCommands(self, p: Params) -> Any:
         """setMyCommands: validates like Telegram and stores per (scope, language)."""
-        commands = p.json("commands")
+        commands = p.get_json("commands")
         if not isinstance(commands, list):
             raise bad_request(
                 "commands is empty" if commands is None else "can't parse commands JSON object"
@@ -1173,9 +1176,9 @@ class Sandbox:
             buttons=buttons,
             reply_keyboard=keyboard,
         )
-        self._check_rate(chat, p.bool("allow_paid_broadcast"))
+        self._check_rate(chat, p.get_bool("allow_paid_broadcast"))
         self._check_can_write(chat)
-        msg.raw = p.str("text") or ""
+        msg.raw = p.get_str("text") or ""
         return self._store(chat, msg)
 
     async def _send_media(self, p: Params, kind: str) -> Any:
@@ -1197,12 +1200,12 @@ class Sandbox:
             buttons=buttons,
             reply_keyboard=keyboard,
         )
-        msg.raw = p.str("caption") or ""
+        msg.raw = p.get_str("caption") or ""
         if kind == "photo":
             msg.photo_file_id = file_id
         else:
             msg.document = doc
-        self._check_rate(chat, p.bool("allow_paid_broadcast"))
+        self._check_rate(chat, p.get_bool("allow_paid_broadcast"))
         self._check_can_write(chat)
         return self._store(chat, msg)
 
@@ -1216,7 +1219,7 @@ class Sandbox:
 
     async def _send_place(self, p: Params, kind: str) -> Any:
         chat = self._chat(p)
-        lat, lon = p.float("latitude"), p.float("longitude")
+        lat, lon = p.get_float("latitude"), p.get_float("longitude")
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise bad_request(
                 "wrong latitude or longitude specified"
@@ -1225,7 +1228,7 @@ class Sandbox:
             )
         venue = Venue(lat, lon)
         if kind == "venue":
-            title, address = p.str("title") or "", p.str("address") or ""
+            title, address = p.get_str("title") or "", p.get_str("address") or ""
             if not title.strip():
                 raise bad_request("title is empty" if not title else "VENUE_TITLE_INVALID")
             if not address.strip():
@@ -1238,7 +1241,7 @@ class Sandbox:
         )
         if kind == "venue":
             msg.text = f"{venue.title}\n{venue.address}"  # for predicates; not sent as text
-        self._check_rate(chat, p.bool("allow_paid_broadcast"))
+        self._check_rate(chat, p.get_bool("allow_paid_broadcast"))
         self._check_can_write(chat)
         return self._store(chat, msg)
 
@@ -1252,7 +1255,7 @@ class Sandbox:
 
     def _source_message(self, p: Params, missing: str) -> tuple[_Chat, SimMessage]:
         source_chat = self._chat(p, "from_chat_id")
-        message_id = p.int("message_id")
+        message_id = p.get_int("message_id")
         src = source_chat.history.get(message_id or 0)
         if src is None or src.deleted:
             raise bad_request(missing)
@@ -1289,7 +1292,7 @@ class Sandbox:
             msg.buttons, msg.reply_keyboard = buttons, keyboard
         elif not src.from_bot:
             msg.buttons = []
-        self._check_rate(chat, p.bool("allow_paid_broadcast"))
+        self._check_rate(chat, p.get_bool("allow_paid_broadcast"))
         self._check_can_write(chat)
         self._store(chat, msg)
         return {"message_id": msg.message_id}
@@ -1319,14 +1322,14 @@ class Sandbox:
                 else {"id": src.sender_id, "is_bot": False, "first_name": ""}
             )
             msg.forward_origin = {"type": "user", "sender_user": user, "date": src.date}
-        self._check_rate(chat, p.bool("allow_paid_broadcast"))
+        self._check_rate(chat, p.get_bool("allow_paid_broadcast"))
         self._check_can_write(chat)
         return self._store(chat, msg)
 
     async def m_sendChatAction(self, p: Params) -> Any:
         """sendChatAction."""
         chat = self._chat(p)
-        action = p.str("action")
+        action = p.get_str("action")
         if action not in (
             "typing",
             "upload_photo",
@@ -1350,7 +1353,7 @@ class Sandbox:
         if p.has("inline_message_id"):
             raise bad_request("message to edit not found")
         chat = self._chat(p)
-        msg = chat.history.get(p.int("message_id") or 0)
+        msg = chat.history.get(p.get_int("message_id") or 0)
         if msg is None or msg.deleted:
             raise bad_request("message to edit not found")
         if not msg.from_bot:
@@ -1390,7 +1393,9 @@ class Sandbox:
         if msg.kind != "text":
             raise bad_request("there is no text in the message to edit")
         buttons, _, _ = self._markup(p)
-        return self._apply_edit(chat, msg, text, entities, buttons, parse_mode, p.str("text") or "")
+        return self._apply_edit(
+            chat, msg, text, entities, buttons, parse_mode, p.get_str("text") or ""
+        )
 
     async def m_editMessageCaption(self, p: Params) -> Any:
         """editMessageCaption."""
@@ -1402,7 +1407,7 @@ class Sandbox:
         )
         buttons, _, _ = self._markup(p)
         return self._apply_edit(
-            chat, msg, text, entities, buttons, parse_mode, p.str("caption") or ""
+            chat, msg, text, entities, buttons, parse_mode, p.get_str("caption") or ""
         )
 
     async def m_editMessageReplyMarkup(self, p: Params) -> Any:
@@ -1414,7 +1419,7 @@ class Sandbox:
     async def m_deleteMessage(self, p: Params) -> Any:
         """deleteMessage."""
         chat = self._chat(p)
-        msg = chat.history.get(p.int("message_id") or 0)
+        msg = chat.history.get(p.get_int("message_id") or 0)
         if msg is None or msg.deleted:
             raise bad_request("message to delete not found")
         if not msg.from_bot and isinstance(chat, SimChat) and not chat.bot_is_admin:
@@ -1425,7 +1430,7 @@ class Sandbox:
     async def m_deleteMessages(self, p: Params) -> Any:
         """deleteMessages (ids that are gone are skipped, as Telegram does)."""
         chat = self._chat(p)
-        ids = p.json("message_ids") or []
+        ids = p.get_json("message_ids") or []
         for mid in ids:
             msg = chat.history.get(int(mid))
             if msg is not None:
@@ -1435,7 +1440,7 @@ class Sandbox:
     async def m_pinChatMessage(self, p: Params) -> Any:
         """pinChatMessage."""
         chat = self._chat(p)
-        msg = chat.history.get(p.int("message_id") or 0)
+        msg = chat.history.get(p.get_int("message_id") or 0)
         if msg is None or msg.deleted:
             raise bad_request("message to pin not found")
         if isinstance(chat, SimChat) and not chat.bot_is_admin:
@@ -1446,7 +1451,7 @@ class Sandbox:
     async def m_unpinChatMessage(self, p: Params) -> Any:
         """unpinChatMessage (the newest pinned one when message_id is absent)."""
         chat = self._chat(p)
-        mid = p.int("message_id")
+        mid = p.get_int("message_id")
         pinned = [m for m in chat.history.values() if m.pinned]
         if mid is not None:
             pinned = [m for m in pinned if m.message_id == mid]
@@ -1466,7 +1471,7 @@ class Sandbox:
 
     async def m_answerCallbackQuery(self, p: Params) -> Any:
         """answerCallbackQuery: once per query, within callback_timeout seconds."""
-        query_id = p.str("callback_query_id") or ""
+        query_id = p.get_str("callback_query_id") or ""
         query = self._queries.get(query_id)
         if (
             query is None
@@ -1474,11 +1479,11 @@ class Sandbox:
             or time.monotonic() - query.created > self.callback_timeout
         ):
             raise bad_request(_STALE_QUERY)
-        text = p.str("text")
+        text = p.get_str("text")
         if text is not None and len(text) > 200:
             raise bad_request("MESSAGE_TOO_LONG")
         query.answered = True
-        answer = CallbackAnswer(query_id, text, p.bool("show_alert"), p.str("url"))
+        answer = CallbackAnswer(query_id, text, p.get_bool("show_alert"), p.get_str("url"))
         query.user.answers.append(answer)
         query.chat.timeline.append(("answer", answer))
         return True
@@ -1548,7 +1553,7 @@ class Sandbox:
     async def m_getChatMember(self, p: Params) -> Any:
         """getChatMember."""
         chat = self._chat(p)
-        user_id = p.int("user_id")
+        user_id = p.get_int("user_id")
         if user_id is None:
             raise bad_request("user_id is empty")
         return self._member(chat, user_id)
@@ -1578,7 +1583,7 @@ class Sandbox:
         chat = self._chat(p)
         if not (isinstance(chat, SimChat) and chat.is_forum):
             raise bad_request("the chat is not a forum")
-        name = p.str("name") or ""
+        name = p.get_str("name") or ""
         if not 1 <= len(name) <= 128:
             raise bad_request("TOPIC_TITLE_EMPTY" if not name else "TOPIC_TITLE_INVALID")
         thread_id = chat.add_topic(name)
@@ -1586,7 +1591,7 @@ class Sandbox:
 
     async def m_getFile(self, p: Params) -> Any:
         """getFile: a file_path servable under /file/bot<token>/."""
-        file_id = p.str("file_id") or ""
+        file_id = p.get_str("file_id") or ""
         if file_id not in self._files:
             raise bad_request("invalid file_id")
         path, _, data = self._files[file_id]
@@ -1712,11 +1717,11 @@ async def _read_params(request: web.Request) -> Params:
             return Params(values, files)
         if ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             form = await request.post()
-            for key, val in form.items():
-                if isinstance(val, web.FileField):
-                    files[key] = (val.filename, val.content_type, val.file.read())
+            for name, field in form.items():
+                if isinstance(field, web.FileField):
+                    files[name] = (field.filename, field.content_type, field.file.read())
                 else:
-                    values[key] = val
+                    values[name] = field if isinstance(field, str) else bytes(field).decode()
     # Form values arrive as strings; numbers, booleans and nested objects are JSON text.
     for key, val in list(values.items()):
         if isinstance(val, str) and key not in _STRING_FIELDS and val[:1] in "-0123456789[{tf":

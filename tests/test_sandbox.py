@@ -705,3 +705,19 @@ async def test_standalone_repl_talks_to_a_real_bot() -> None:
         await proc.wait()
     assert "Welcome to Tocsin\n[Remove #1]" in output
     assert "> [pressed Remove #1]" in output and "Filter removed  (edited)" in output
+
+
+async def test_user_photo_can_be_resent_by_any_size(sb: Sandbox, bot: object) -> None:
+    admin = sb.add_user(42, "Admin")
+    sb.add_user(1001, "Aigerim")
+    await admin.send_photo(caption="Rally")
+    [update] = await bot.get_updates()  # type: ignore[attr-defined]
+    sizes = update.message.photo
+    for size in (sizes[0], sizes[-1]):
+        sent = await bot.send_photo(1001, size.file_id, caption="<b>Urgent</b>", parse_mode="HTML")  # type: ignore[attr-defined]
+        assert sent.caption == "Urgent" and sent.caption_entities[0].type == "bold"
+    with pytest.raises(BadRequest, match="(?i)wrong file identifier"):
+        await bot.send_photo(1001, "no-such-file")  # type: ignore[attr-defined]
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{sb.base_url}{sb.token}/sendSticker", json={"chat_id": 1001})
+    assert sb.count("sendSticker", 404) == 1

@@ -489,6 +489,7 @@ class Sandbox:
         if kind == "photo":
             file_id = self._store_file(photo_data or _TINY_JPEG, "photos/file.jpg", "image/jpeg")
             msg.photo_file_id = file_id
+            self._alias_photo_sizes(file_id)
             wire["photo"] = _photo_sizes(file_id, len(photo_data or _TINY_JPEG))
             if text:
                 wire["caption"] = text
@@ -597,11 +598,13 @@ class Sandbox:
         return web.Response(text=chat.transcript())
 
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self.token:
-            return _json_response(ApiError(401, "Unauthorized").payload(), 401)
         method = request.match_info["method"]
+        if request.match_info["token"] != self.token:
+            self._record(method, {}, 401)
+            return _json_response(ApiError(401, "Unauthorized").payload(), 401)
         handler = self._handlers.get(method.lower())
         if handler is None:
+            self._record(method, {}, 404)  # visible in sb.count(status=404): a method we lack
             return _json_response(ApiError(404, "Not Found").payload(), 404)
         try:
             params = await _read_params(request)
@@ -907,6 +910,11 @@ class Sandbox:
         self._file_paths[path] = file_id
         return file_id
 
+    def _alias_photo_sizes(self, file_id: str) -> None:
+        # Every size of a photo is a file_id the bot may send again (usually the largest).
+        if file_id in self._files:
+            self._files.setdefault(file_id + "_s", self._files[file_id])
+
     def _input_file(self, params: Params, name: str) -> tuple[str, Document | None]:
         """Resolve an InputFile parameter: an upload (multipart, maybe attach://) or a file_id."""
         if name in params.files:
@@ -1202,6 +1210,7 @@ class Sandbox:
         )
         msg.raw = p.get_str("caption") or ""
         if kind == "photo":
+            self._alias_photo_sizes(file_id)
             msg.photo_file_id = file_id
         else:
             msg.document = doc

@@ -89,7 +89,7 @@ def _conjunction(shape: Shape) -> frozenset[int] | None:
 @dataclass
 class _Expr:
     key: str
-    check: Callable[[set[int]], bool] | None  # None: `conj` decides
+    check: Callable[[set[int]], bool]
     conj: frozenset[int] | None
     atoms: tuple[int, ...]  # every atom, for releasing them
     positive: tuple[int, ...]  # atoms that count in favour, in written order, for explanations
@@ -100,6 +100,7 @@ class _Expr:
     # A conjunction explains itself the same way every time: its hits are built once and reused
     # until a filter joins or leaves (most hits of a busy item come from these lists).
     hits: list[FilterHit] | None = None
+    hit_cache: dict[tuple[int, ...], list[FilterHit]] | None = None  # the same for the others
 
 
 @dataclass
@@ -172,6 +173,8 @@ class MatcherIndex:
         self._atom_ids: dict[tuple[object, ...], int] = {}
         self._next_atom = 0
         self._postings: dict[int, set[int]] = {}  # atom id -> expr ids it triggers
+        # atom id -> the conjunctions it triggers, with their atom sets
+        self._conj_postings: dict[int, list[tuple[frozenset[int], _Expr]]] = {}
         self._always: set[int] = set()
         # patterns: id -> string, and what a hit on each pattern means
         self._patterns: dict[int, str] = {}
@@ -221,7 +224,7 @@ class MatcherIndex:
             expr_id = self._make_expr(key, parsed)
         expr = self._exprs[expr_id]
         expr.filters[filter_id] = subscriber_id
-        expr.hits = None
+        expr.hits = expr.hit_cache = None
         self._filters[filter_id] = (subscriber_id, expr_id)
 
     def add_many(self, rows: Iterable[tuple[int, int, str]]) -> list[tuple[int, Exception]]:
@@ -241,7 +244,7 @@ class MatcherIndex:
             return False
         expr = self._exprs[entry[1]]
         del expr.filters[filter_id]
-        expr.hits = None
+        expr.hits = expr.hit_cache = None
         if not expr.filters:
             self._drop_expr(entry[1])
         return True
@@ -269,7 +272,8 @@ class MatcherIndex:
 
         shape = shape_of(parsed.effective)
         conj = _conjunction(shape)
-        check = None if conj is not None else eval("lambda p: " + _source(shape), {})  # noqa: S307
+        # Generated from atom ids and operators only, never from the filter's text.
+        check = conj.issubset if conj is not None else eval("lambda p: " + _source(shape), {})  # noqa: S307
         positive_nodes = [a for a in positive_atoms(parsed.root) if id(a) in ids]
         positive = tuple(
             dict.fromkeys(ids[id(a)] for a in positive_nodes if not isinstance(a, Qualifier))
@@ -282,7 +286,11 @@ class MatcherIndex:
         return expr_id
 
     def _file(self, expr_id: int) -> None:
-        """File an expression under its cheapest trigger atoms (or evaluate it always)."""
+        """File an expression under its cheapest trigger atoms (or evaluate it always).
+
+        A conjunction has exactly one trigger, so it sits in one list and needs no de-duplication:
+        those lists hold the expressions themselves, to check them with the fewest steps.
+        """
         expr = self._exprs[expr_id]
         found = self._triggers(expr.shape)
         if found is None:
@@ -290,12 +298,22 @@ class MatcherIndex:
             self._always.add(expr_id)
             return
         expr.triggers = tuple(found[1])
+        if expr.conj is not None and len(expr.triggers) == 1:
+            self._conj_postings.setdefault(expr.triggers[0], []).append((expr.conj, expr))
+            return
         for atom in expr.triggers:
             self._postings.setdefault(atom, set()).add(expr_id)
 
     def _unfile(self, expr_id: int) -> None:
         expr = self._exprs[expr_id]
         self._always.discard(expr_id)
+        if expr.conj is not None and expr.triggers is not None and len(expr.triggers) == 1:
+            group = self._conj_postings.get(expr.triggers[0])
+            if group is not None:
+                group[:] = [entry for entry in group if entry[1] is not expr]
+                if not group:
+                    del self._conj_postings[expr.triggers[0]]
+            return
         for atom in expr.triggers or ():
             posting = self._postings.get(atom)
             if posting is not None:
@@ -311,6 +329,7 @@ class MatcherIndex:
         """
         self._costs.clear()
         self._postings = {}
+        self._conj_postings = {}
         self._always = set()
         for expr_id in self._exprs:
             self._file(expr_id)
@@ -510,23 +529,38 @@ class MatcherIndex:
             self._next_learn *= 8
             self.retrigger()
         hits: list[FilterHit] = []
+        conj_postings = self._conj_postings
+        for atom in present:
+            group = conj_postings.get(atom)
+            if group is not None:
+                for conj, expr in group:
+                    if conj <= present:
+                        hits += expr.hits or self._conjunction_hits(expr, present)
         exprs = self._exprs
         for expr_id in self._candidates(present):
             expr = exprs[expr_id]
-            if expr.conj is not None:
-                if not expr.conj <= present:
-                    continue
-                cached = expr.hits
-                if cached is None:
-                    terms = self._terms(expr, present)
-                    cached = expr.hits = [FilterHit(f, s, terms) for f, s in expr.filters.items()]
-                hits += cached
-                continue
-            if not expr.check(present):  # type: ignore[misc]
-                continue
-            terms = self._terms(expr, present)
-            hits.extend([FilterHit(f, s, terms) for f, s in expr.filters.items()])
+            if expr.check(present):
+                hits += self._other_hits(expr, present)
         return hits
+
+    def _conjunction_hits(self, expr: _Expr, present: set[int]) -> list[FilterHit]:
+        terms = self._terms(expr, present)
+        expr.hits = [FilterHit(f, s, terms) for f, s in expr.filters.items()]
+        return expr.hits
+
+    def _other_hits(self, expr: _Expr, present: set[int]) -> list[FilterHit]:
+        """Hits of a non-conjunctive expression, cached by which of its terms were present."""
+        key = tuple(a for a in expr.atoms if a in present)
+        cache = expr.hit_cache
+        if cache is None:
+            cache = expr.hit_cache = {}
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= 8:
+                cache.clear()
+            terms = self._terms(expr, present)
+            found = cache[key] = [FilterHit(f, s, terms) for f, s in expr.filters.items()]
+        return found
 
     def match_ids(self, item: MatchableItem) -> list[int]:
         """The ids of the filters that match the item (no explanations; for counting)."""
@@ -540,13 +574,8 @@ class MatcherIndex:
         return terms
 
     def _candidates(self, present: set[int]) -> set[int]:
-        candidates = set(self._always)
         postings = self._postings
-        for atom in present:
-            posting = postings.get(atom)
-            if posting:
-                candidates |= posting
-        return candidates
+        return self._always.union(*[postings[a] for a in present if a in postings])
 
     def _present(self, item: MatchableItem) -> set[int]:
         """The atoms that hold for the item."""

@@ -48,64 +48,24 @@ MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_DATA = 64
 SEND_METHODS = frozenset(
-    {
-        "sendmessage",
-        "sendphoto",
-        "senddocument",
-        "sendvenue",
-        "sendlocation",
-        "copymessage",
-        "forwardmessage",
-    }
+    ("sendmessage sendphoto senddocument sendvenue sendlocation copymessage forwardmessage").split()
 )
 # Fields whose form-encoded value is always a string (everything else is JSON-decoded when it
 # parses, the way the Bot API server reads numbers, booleans and serialised objects from forms).
 _STRING_FIELDS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "title",
-        "address",
-        "description",
-        "language_code",
-        "action",
-        "url",
-        "foursquare_id",
-        "foursquare_type",
-        "google_place_id",
-        "google_place_type",
-        "business_connection_id",
-        "message_effect_id",
-        "name",
-        "short_description",
-        "document",
-        "photo",
-        "inline_message_id",
-        "emoji",
-        "icon_custom_emoji_id",
-        "secret_token",
-        "ip_address",
-        "certificate",
-    }
+    (
+        "text caption parse_mode callback_query_id title address description language_code "
+        "action url foursquare_id foursquare_type google_place_id google_place_type "
+        "business_connection_id message_effect_id name short_description document photo "
+        "inline_message_id emoji icon_custom_emoji_id secret_token ip_address certificate"
+    ).split()
 )
 _ALLOWED_BY_DEFAULT = frozenset(
-    {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "callback_query",
-        "my_chat_member",
-        "inline_query",
-        "chosen_inline_result",
-        "shipping_query",
-        "pre_checkout_query",
-        "poll",
-        "poll_answer",
-        "chat_join_request",
-    }
+    (
+        "message edited_message channel_post edited_channel_post callback_query my_chat_member "
+        "inline_query chosen_inline_result shipping_query pre_checkout_query poll poll_answer "
+        "chat_join_request"
+    ).split()
 )
 _CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 _NOT_MODIFIED = (

@@ -6,8 +6,10 @@ blocked the bot, and finding or creating the subscriber.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -17,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, RetryAfter
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -52,6 +54,9 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # question left unanswered does not swallow a message sent much later.
 AWAITING_KEY = "awaiting"
 AWAITING_SECONDS = 15 * 60
+
+# Longest we hold an answer back when Telegram says to retry (updates wait meanwhile).
+MAX_ANSWER_WAIT = 5.0
 
 # Commands a handler in the application answers; publish_commands shows only these.
 _available: set[str] | None = None
@@ -129,6 +134,11 @@ async def note_blocked(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None
             log.info("chat %s blocked the bot", chat_id)
 
 
+def _retry_seconds(exc: RetryAfter) -> float:
+    after = exc.retry_after
+    return float(after.total_seconds() if isinstance(after, timedelta) else after)
+
+
 async def answer(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -140,9 +150,19 @@ async def answer(
     if chat is None:
         return None
     try:
-        return await context.bot.send_message(
-            chat.id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
-        )
+        for attempt in (1, 2):
+            try:
+                return await context.bot.send_message(
+                    chat.id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
+                )
+            except RetryAfter as exc:
+                # Two answers to one person within a second can meet the per-chat limit; a
+                # short wait is better than a lost answer. A long one means a flood: give up.
+                wait = _retry_seconds(exc)
+                if attempt == 2 or wait > MAX_ANSWER_WAIT:
+                    log.warning("answer to chat %s dropped: flood control", chat.id)
+                    return None
+                await asyncio.sleep(wait)
     except Forbidden:
         await note_blocked(context, chat.id)
     except BadRequest as exc:

@@ -280,6 +280,15 @@ class _Event:
             return [self.start]
         wall = self.start.replace(tzinfo=None)
         text = rule.to_ical().decode("ascii", "replace")
+        low = (now - ICS_PAST).astimezone(self.tz).replace(tzinfo=None)
+        high = (now + ICS_HORIZON).astimezone(self.tz).replace(tzinfo=None)
+        # dateutil walks every occurrence from DTSTART on: a secondly rule from long ago would
+        # be billions of steps. Protest calendars recur daily at most often, so faster rules
+        # are expanded only when they start close to the window.
+        frequency = re.search(r"FREQ=([A-Z]+)", text.upper())
+        fast = frequency is not None and frequency.group(1) in ("SECONDLY", "MINUTELY", "HOURLY")
+        if fast and wall < low - timedelta(days=7):
+            return [self.start] if self.start >= now - ICS_PAST else []
         # Expand on the local wall clock, then attach the zone, so a weekly 12:00 stays at 12:00
         # across a DST change.
         try:
@@ -288,13 +297,13 @@ class _Event:
             return [self.start]
         for exdate in _exdates(self.component, self.tz):
             recurrence.exdate(exdate)
-        low = (now - ICS_PAST).astimezone(self.tz).replace(tzinfo=None)
-        high = (now + ICS_HORIZON).astimezone(self.tz).replace(tzinfo=None)
         out = []
-        for occurrence in recurrence.between(low, high, inc=True):
-            out.append(occurrence.replace(tzinfo=self.tz))
-            if len(out) >= MAX_OCCURRENCES:
+        # xafter yields lazily, so a dense rule stops at MAX_OCCURRENCES instead of building a
+        # list of every occurrence in the window first.
+        for occurrence in recurrence.xafter(low, count=MAX_OCCURRENCES, inc=True):
+            if occurrence > high:
                 break
+            out.append(occurrence.replace(tzinfo=self.tz))
         return out
 
 

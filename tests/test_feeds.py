@@ -333,3 +333,17 @@ def test_demo_sample_feed_parses() -> None:
     assert crackdown.story_key == story_key(
         "https://demo.tocsin.invalid/news/zhanaozen-shooting", ""
     )
+
+
+def test_dense_and_ancient_recurrences_stay_cheap() -> None:
+    dense = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n"
+        b"BEGIN:VEVENT\r\nUID:old-secondly\r\nDTSTAMP:20261101T000000Z\r\n"
+        b"DTSTART:19000101T000000Z\r\nRRULE:FREQ=SECONDLY\r\nSUMMARY:x\r\nEND:VEVENT\r\n"
+        b"BEGIN:VEVENT\r\nUID:new-minutely\r\nDTSTAMP:20261101T000000Z\r\n"
+        b"DTSTART:20261201T080000Z\r\nRRULE:FREQ=MINUTELY\r\nSUMMARY:y\r\nEND:VEVENT\r\n"
+        b"END:VCALENDAR\r\n"
+    )
+    feed = parse_ics(dense, "https://u/", None, NOW)
+    assert not any(i.guid.startswith("old-secondly") for i in feed.items)
+    assert sum(i.guid.startswith("new-minutely") for i in feed.items) == 200

@@ -237,6 +237,23 @@ async def test_block_and_unblock_updates_are_noted(env: BotEnv) -> None:
     assert await subscriber_row(env, 1012) is None
 
 
+async def test_an_answer_waits_out_a_short_flood_wait(
+    env: BotEnv, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = env.user(1013, "en")
+    env.sandbox.fail_next("sendMessage", status=429, retry_after=1)
+    await user.send("/help")
+    assert "/subscribe" in (await user.next_message()).text
+    assert env.sandbox.count("sendMessage", status=429) == 1
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # A long flood wait drops the answer rather than stalling every other update.
+    env.sandbox.fail_next("sendMessage", status=429, retry_after=60)
+    await user.send("/help")
+    await user.send("/privacy")
+    assert "/forget" in (await user.next_message()).text
+    assert len(user.inbox) == 2
+
+
 async def _pause() -> None:
     await asyncio.sleep(0.02)
 

@@ -721,3 +721,23 @@ async def test_user_photo_can_be_resent_by_any_size(sb: Sandbox, bot: object) ->
     async with httpx.AsyncClient() as client:
         await client.post(f"{sb.base_url}{sb.token}/sendSticker", json={"chat_id": 1001})
     assert sb.count("sendSticker", 404) == 1
+
+
+async def test_group_privacy_mode(sb: Sandbox, bot: object) -> None:
+    member = sb.add_user(1001, "Aigerim")
+    quiet = sb.add_group(title="Strike committee", kind="supergroup", bot_is_admin=False)
+    loud = sb.add_group(title="Organisers", kind="supergroup", bot_is_admin=True)
+    await quiet.send(member, "chatter the bot never sees")
+    await quiet.send(member, "/filters")
+    mine = await bot.send_message(quiet.chat_id, "I am here")  # type: ignore[attr-defined]
+    await quiet.send(member, "a reply to the bot", reply_to=quiet.history[mine.message_id])
+    await quiet.send(member, f"hey @{sb.bot_username}")
+    await loud.send(member, "admins' bots see everything")
+    texts = [u.message.text for u in await bot.get_updates()]  # type: ignore[attr-defined]
+    assert texts == [
+        "/filters",
+        "a reply to the bot",
+        f"hey @{sb.bot_username}",
+        "admins' bots see everything",
+    ]
+    assert "chatter the bot never sees" in quiet.transcript()

@@ -85,7 +85,10 @@ class _Chat:
             await asyncio.sleep(_POLL_INTERVAL)
 
     async def next_message(self, timeout: float = 5.0, containing: str | None = None) -> SimMessage:
-        """The next bot message not returned before (optionally containing a substring)."""
+        """The next bot message not returned before (optionally containing a substring).
+
+        Messages passed over while looking for ``containing`` count as returned.
+        """
         deadline = time.monotonic() + timeout
         while True:
             inbox = self.inbox
@@ -298,10 +301,22 @@ class SimChat(_Chat):
         """Make ``user`` a member (or "administrator"/"creator") of this chat."""
         self.members[user.user_id] = status
 
-    async def send(self, user: SimUser, text: str, thread_id: int | None = None) -> SimMessage:
-        """``user`` writes ``text`` in this group (a channel post if this is a channel)."""
+    async def send(
+        self,
+        user: SimUser,
+        text: str,
+        thread_id: int | None = None,
+        reply_to: SimMessage | None = None,
+    ) -> SimMessage:
+        """``user`` writes ``text`` in this group (a channel post if this is a channel).
+
+        With privacy mode on (the default) and the bot not an admin, the bot gets the update
+        only for commands, replies to its messages and mentions of it, as on Telegram.
+        """
         self.members.setdefault(user.user_id, "member")
-        return self._sb.user_message(self, user, kind="text", text=text, thread_id=thread_id)
+        return self._sb.user_message(
+            self, user, kind="text", text=text, thread_id=thread_id, reply_to=reply_to
+        )
 
     async def press(
         self, user: SimUser, text: str | None = None, *, data: str | None = None

@@ -174,8 +174,10 @@ class Sandbox:
         bot_username: str = "tocsin_sandbox_bot",
         bot_name: str = "Tocsin",
         callback_timeout: float = 15.0,
+        privacy_mode: bool = True,
     ) -> None:
         self.token = token
+        self.privacy_mode = privacy_mode
         try:
             self.bot_id = int(token.split(":", 1)[0])
         except ValueError:
@@ -467,8 +469,25 @@ class Sandbox:
         msg.wire = wire
         chat.history[msg.message_id] = msg
         chat.timeline.append(("user", msg))
-        self._push_update("channel_post" if chat.kind == "channel" else "message", wire)
+        if self._bot_sees(chat, msg):
+            self._push_update("channel_post" if chat.kind == "channel" else "message", wire)
         return msg
+
+    def _bot_sees(self, chat: _Chat, msg: SimMessage) -> bool:
+        """Privacy mode: in groups where it is not an admin the bot gets only commands,
+        replies to its own messages and mentions of it."""
+        if not isinstance(chat, SimChat) or chat.kind == "channel":
+            return True
+        if not chat.bot_member:
+            return False
+        if not self.privacy_mode or chat.bot_is_admin:
+            return True
+        replied = chat.history.get(msg.reply_to or 0)
+        return (
+            msg.text.startswith("/")
+            or (replied is not None and replied.from_bot)
+            or f"@{self.bot_username}".lower() in msg.text.lower()
+        )
 
     def user_edit(self, chat: _Chat, user: SimUser, msg: SimMessage, new_text: str) -> SimMessage:
         """A person edits their own message: queue edited_message (or edited_channel_post)."""
@@ -908,7 +927,7 @@ class Sandbox:
         return {
             **self._me(),
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not self.privacy_mode,
             "supports_inline_queries": False,
             "can_connect_to_business": False,
             "has_main_web_app": False,

@@ -10,6 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
+from bot.handlers.broadcast import patiently
 from bot.handlers.common import chat_language, require_admin
 from bot.i18n import tr
 from bot.render import admin as render
@@ -22,8 +23,9 @@ log = logging.getLogger(__name__)
 
 
 async def _reply(update: Update, text: str, markup: object = None) -> None:
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(text, reply_markup=markup)  # type: ignore[arg-type]
+    message = update.effective_message
+    assert message is not None
+    await patiently(lambda: message.reply_text(text, reply_markup=markup))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------- admins

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any, TypeVar
 
 from telegram import Bot, Message, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -37,6 +39,29 @@ PROGRESS_INTERVAL = 2.0
 _TRACKERS = "broadcast_trackers"
 
 
+# --------------------------------------------------------------------------- sending replies
+
+T = TypeVar("T")
+
+
+async def patiently(call: Callable[[], Awaitable[T]], tries: int = 3) -> T:
+    """Make a Bot API call, waiting out a flood-control answer (a few seconds at most).
+
+    Admin screens send two or three messages in a row (a preview and its Confirm panel);
+    Telegram may ask to slow down for a second, and the admin should still see them all.
+    """
+    for attempt in range(tries):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == tries - 1:
+                raise
+            wait = exc.retry_after
+            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            await asyncio.sleep(min(seconds, 5.0))
+    raise AssertionError("unreachable")
+
+
 # --------------------------------------------------------------------------- the conversation
 
 
@@ -46,7 +71,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         return ConversationHandler.END
     lang = await chat_language(update, context)
     assert update.effective_message is not None
-    await update.effective_message.reply_text(render.broadcast_ask_message(lang))
+    message = update.effective_message
+    await patiently(lambda: message.reply_text(render.broadcast_ask_message(lang)))
     return MESSAGE
 
 
@@ -76,12 +102,13 @@ async def got_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
     lang = await chat_language(update, context)
     content = _content(message)
     if content is None:
-        await message.reply_text(render.broadcast_unsupported(lang))
+        await patiently(lambda: message.reply_text(render.broadcast_unsupported(lang)))
         return MESSAGE
     if photo_caption_too_long(message):
-        await message.reply_text(
-            tr(lang, "That caption is too long for a photo: keep it under {n} characters.", n=CAPTION_ROOM)
+        too_long = tr(
+            lang, "That caption is too long for a photo: keep it under {n} characters.", n=CAPTION_ROOM
         )
+        await patiently(lambda: message.reply_text(too_long))
         return MESSAGE
     if not await _still_admin(update, context):
         return ConversationHandler.END
@@ -91,7 +118,7 @@ async def got_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         draft = await store.create_draft(session, user.id, text, photo, services.clock())
     log.info("broadcast draft %s by %s", draft.id, user.id)
     menu, keyboard = render.broadcast_audience_menu(lang, draft.id)
-    await message.reply_text(menu, reply_markup=keyboard)
+    await patiently(lambda: message.reply_text(menu, reply_markup=keyboard))
     return ConversationHandler.END
 
 
@@ -127,7 +154,8 @@ async def cancel_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE
     context.user_data.pop("bc_value", None)  # type: ignore[union-attr]
     lang = await chat_language(update, context)
     assert update.effective_message is not None
-    await update.effective_message.reply_text(tr(lang, "Stopped. Nothing was sent."))
+    message = update.effective_message
+    await patiently(lambda: message.reply_text(tr(lang, "Stopped. Nothing was sent.")))
     return ConversationHandler.END
 
 
@@ -169,8 +197,12 @@ async def _set_audience(
     if draft is None:
         await _reply(update, tr(lang, "This broadcast is no longer a draft."), None, edit)
         return
+    if edit:
+        # The menu keeps the choice made; the next step comes as a message of its own.
+        chosen = tr(lang, "Audience: {audience}.", audience=render.audience_label(lang, audience))
+        await _reply(update, chosen, None, True)
     text, keyboard = render.broadcast_mode_menu(lang, broadcast_id, audience, count)
-    await _reply(update, text, keyboard, edit)
+    await _reply(update, text, keyboard, False)
 
 
 async def _reply(update: Update, text: str, keyboard: Any, edit: bool) -> None:
@@ -179,7 +211,8 @@ async def _reply(update: Update, text: str, keyboard: Any, edit: bool) -> None:
         await query.answer()
         await query.edit_message_text(text, reply_markup=keyboard)
     elif update.effective_message is not None:
-        await update.effective_message.reply_text(text, reply_markup=keyboard)
+        message = update.effective_message
+        await patiently(lambda: message.reply_text(text, reply_markup=keyboard))
 
 
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -231,11 +264,12 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         assert query.message is not None
         chat_id = query.message.chat.id
-        await send_outgoing(context.bot, chat_id, render_broadcast(lang, updated), preview=True)
+        preview = render_broadcast(lang, updated)
+        await patiently(lambda: send_outgoing(context.bot, chat_id, preview, preview=True))
         text, keyboard = render.broadcast_confirm_panel(
             lang, broadcast_id, updated.audience, updated.urgent, updated.pin, count
         )
-        await context.bot.send_message(chat_id, text, reply_markup=keyboard)
+        await patiently(lambda: context.bot.send_message(chat_id, text, reply_markup=keyboard))
     elif action == "no":
         async with services.sessions() as session, session.begin():
             await store.discard_draft(session, broadcast_id)

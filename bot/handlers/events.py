@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.broadcast import patiently
 from bot.handlers.common import chat_language, require_admin
 from bot.i18n import tr, trn
 from bot.render import admin as render
@@ -183,8 +184,9 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str, *
     if edit and query is not None:
         await query.edit_message_text(text, reply_markup=keyboard)
     else:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(text, reply_markup=keyboard)
+        message = update.effective_message
+        assert message is not None
+        await patiently(lambda: message.reply_text(text, reply_markup=keyboard))
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -192,14 +194,14 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if not await require_admin(update, context, "event"):
         return ConversationHandler.END
     lang = await chat_language(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(
-        tr(
-            lang,
-            "Describe the protest in one message: what, when and where, e.g. "
-            "“Saturday 14:00 at Abai square, Almaty — rally for the oil workers”. /cancel stops.",
-        )
+    message = update.effective_message
+    assert message is not None
+    ask = tr(
+        lang,
+        "Describe the protest in one message: what, when and where, e.g. "
+        "“Saturday 14:00 at Abai square, Almaty — rally for the oil workers”. /cancel stops.",
     )
+    await patiently(lambda: message.reply_text(ask))
     return TEXT
 
 
@@ -237,7 +239,8 @@ async def ask_field(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     state["field"] = name
     await query.answer()
     assert query.message is not None
-    await context.bot.send_message(query.message.chat.id, render.event_ask_field(lang, name))
+    chat_id = query.message.chat.id
+    await patiently(lambda: context.bot.send_message(chat_id, render.event_ask_field(lang, name)))
     return FIELD
 
 
@@ -254,7 +257,7 @@ async def got_field(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
         apply_field, state["draft"], state["field"], message.text, services.clock()
     )
     if error is not None:
-        await message.reply_text(tr(lang, error))
+        await patiently(lambda: message.reply_text(tr(lang, error)))
         return FIELD
     state.pop("field", None)
     await _show(update, context, lang, edit=False)
@@ -267,8 +270,9 @@ async def cancel_conversation(update: Update, context: ContextTypes.DEFAULT_TYPE
     if state is not None:
         state.pop("field", None)
     lang = await chat_language(update, context)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(tr(lang, "Stopped. Nothing was published."))
+    message = update.effective_message
+    assert message is not None
+    await patiently(lambda: message.reply_text(tr(lang, "Stopped. Nothing was published.")))
     return ConversationHandler.END
 
 
@@ -354,8 +358,9 @@ async def events_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         events = await store.upcoming_events(session, services.clock())
         followers = await store.follower_counts(session, [e.id for e in events])
     text, keyboard = render.events_list(lang, events, followers)
-    assert update.effective_message is not None
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    message = update.effective_message
+    assert message is not None
+    await patiently(lambda: message.reply_text(text, reply_markup=keyboard))
 
 
 async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -393,7 +398,8 @@ async def on_cancel_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     text, keyboard = render.event_cancel_confirm(lang, event_id, followers)
     await query.answer()
     assert query.message is not None
-    await context.bot.send_message(query.message.chat.id, text, reply_markup=keyboard)
+    chat_id = query.message.chat.id
+    await patiently(lambda: context.bot.send_message(chat_id, text, reply_markup=keyboard))
 
 
 async def on_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

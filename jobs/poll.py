@@ -13,6 +13,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -101,7 +102,15 @@ async def parse_off_loop(
     )
     if len(body) >= PROCESS_THRESHOLD:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(process_pool(services), work)
+        pool = process_pool(services)
+        try:
+            return await loop.run_in_executor(pool, work)
+        except BrokenProcessPool:
+            # A worker died (killed for memory, say): a fresh pool for the next parse.
+            if services.extras.get("process_pool") is pool:
+                services.extras.pop("process_pool", None)
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise
     return await asyncio.to_thread(work)
 
 

@@ -362,3 +362,19 @@ async def test_server_that_never_answers_fails_its_source_alone(
     assert results[good.id].new_items == 3
     row = await source_row(services, hang.id)
     assert row.error_count == 1 and row.lease_owner is None
+
+
+async def test_big_feed_parsed_in_the_process_pool(services: Any, server: FeedServer) -> None:
+    import jobs.poll
+
+    entries = "".join(
+        f'<item><title>Entry {n}</title><guid isPermaLink="false">big-{n}</guid>'
+        f"<description>{'word ' * 80}</description></item>"
+        for n in range(80)
+    )
+    body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{entries}</channel></rss>'
+    assert len(body) > jobs.poll.PROCESS_THRESHOLD
+    await add(services, server.route("/big", Reply(200, body.encode())))
+    [result] = await poll_due_sources(services)
+    assert result.status == "new" and result.new_items == 80
+    assert "process_pool" in services.extras  # parsed off the loop, in a worker process

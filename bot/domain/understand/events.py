@@ -20,6 +20,35 @@ _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\
 _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? to|then march|ends? at|finish\w* at|destination|proceed to)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
+_FUTURE_TENSE = re.compile(
+    r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
+    re.I,
+)
+_PAST_TENSE = re.compile(
+    r"\b(?:was|were|had|did|took|held|packed|marched|gathered|rallied|arrested|detained|dispersed|protested|blocked|clashed|turned out|came out|прош[её]л|прошл[аио]|состоял\w*|собрал\w*|вышли|задержали|разогнал\w*)\b",
+    re.I,
+)
+
+
+_FORWARD = ("this", "next", "coming", "в эту", "в этот", "в ближайшую", "в ближайшее", "в следующую", "в следующее")
+
+
+def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool:
+    """A bare weekday in a report points back: "police arrested 49 protesters Thursday",
+    "Monday's shooting". Only "this/next Saturday" or a future verb keep it ahead."""
+    if d.kind != "weekday" or d.modifier in _FORWARD or not segs:
+        return False
+    sentence = segs[_seg_index(segs, starts, d.start)].text
+    if d.modifier == "'s":
+        return not _FUTURE_TENSE.search(sentence)
+    return _past_tense(sentence)
+
+
+def _past_tense(sentence: str) -> bool:
+    """A sentence that reports rather than announces: past verbs and no future ones."""
+    return bool(_PAST_TENSE.search(sentence)) and not _FUTURE_TENSE.search(sentence)
+
+
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
@@ -53,7 +82,7 @@ def extract_events(
     if not segs:
         return [], debug
     starts = [s.start for s in segs]
-    dates = find_dates(text, published)
+    dates = [d for d in find_dates(text, published) if not _points_back(d, segs, starts)]
     times = find_times(text)
     places = find_places(text)
     seg_dates: dict[int, list[DateMention]] = {}
@@ -310,7 +339,11 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             end = datetime.combine(end_day, time(t.end_hour % 24, t.end_minute or 0), tz)
         else:
             hours = duration_hours(segs[_seg_index(segs, starts, t.start)].text)
-            stated = _end_time(t, segs, near, seg_times, text)
+            stated = _end_time(t, segs, near, seg_times, text) or next(
+                ((o.end_hour, o.end_minute or 0) for ts in seg_times.values() for o in ts
+                 if o.end_hour is not None and (o.hour, o.minute) == (t.hour, t.minute) and not o.other_zone),
+                None,
+            )
             if hours:
                 end = start + timedelta(hours=hours)
             elif stated:

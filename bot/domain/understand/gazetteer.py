@@ -18,6 +18,8 @@ _COMMON = frozenset(
     kazakh british american russian european western eastern central middle new old
     media bay ocean globe dover gateway pine palm ely bury redditch hyde
     western salt lakes gary frankfort columbia  de la le el al san santa man
+    time date event type location details start end place venue where when who what
+    march rally protest mall plaza steps marion
     """.split()
 )
 
@@ -40,6 +42,9 @@ _EXTRA_ALIASES = {
     "Aqtobe": "Aktobe",
     "Aqtau": "Aktau",
     "Shymkent": "Shymkent",
+    "Manhattan": "New York City",
+    "Brooklyn": "New York City",
+    "Westminster": "London",
 }
 
 _RU_COUNTRIES = {

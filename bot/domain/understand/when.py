@@ -26,6 +26,7 @@ class DateMention:
     kind: str  # absolute | weekday | relative
     explicit_year: bool
     far: bool = False  # a year-less date that resolved many months ahead (likely a past one)
+    modifier: str = ""  # "this", "next", "on", "в" ... before a weekday
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             continue
         mod_match = _MODIFIER.search(text[max(0, m.start() - 24) : m.start()])
         mod = mod_match.group("mod").lower() if mod_match else ""
-        if mod in ("last", "в прошлую", "в прошлое") or m.group("poss"):
-            continue  # "last Friday", "Friday's massacre": the past
+        if mod in ("last", "в прошлую", "в прошлое"):
+            continue  # "last Friday": the past
         weekday = WEEKDAYS[m.group("wd").lower()]
         resolved = None
         if published is not None:
@@ -153,7 +154,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             if mod in ("next", "в следующую", "в следующее") and ahead == 0:
                 ahead = 7
             resolved = published + timedelta(days=ahead)
-        found.append(DateMention(m.start("wd"), m.end("wd"), resolved, "weekday", False))
+        found.append(DateMention(m.start("wd"), m.end("wd"), resolved, "weekday", False, modifier=mod or ("'s" if m.group("poss") else "")))
         taken.append((m.start("wd"), m.end("wd")))
     for m in _RELATIVE.finditer(text):
         if not free(m.start(), m.end()):

@@ -38,14 +38,15 @@ _EN_STRONG_VENUE = re.compile(
 _EN_LOWER_VENUE = re.compile(
     r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|town hall|court|ministry|consulate|square|park|gates|factory|plant))\b"
 )
-_STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)"
+_STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)(?: (?:[NS][EW]?|[EW])\b\.?)?"
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"
 _EN_ADDRESS = re.compile(
-    r"\b(?P<a>(?:\d{1,4}[A-Za-z]? +(?![AaPp]\.?[Mm]\b)(?:[NSEW]\. +)?)?(?:[A-Z][\w'-]* +){0,3}" + _STREET + r"(?![\w])"
+    r"\b(?P<a>(?:\d{1,4}[A-Za-z]? +(?![AaPp]\.?[Mm]\b)(?:[NSEW]\. +)?)?(?:\d+(?:st|nd|rd|th) +)?(?:[A-Z][\w'-]* +){0,3}" + _STREET + r"(?![\w])"
     r"(?:(?:,? *| *\n *)(?:[A-Z][a-z]+(?: +[A-Z][a-z]+){0,2}(?= *,| *\n| *\.(?:\s|$)| +" + _POSTCODE + r"| *$)|" + _POSTCODE + r")){0,3})",
     re.M,
 )
-_EN_CORNER = re.compile(r"(?:\b(?:at|[Ww]here:|corner of) +|^|, )(?P<a>[A-Z][a-z][a-zA-Z]+ +(?:and|&) +[A-Z][a-z][a-zA-Z]+(?: +Streets?)?)(?=[\s.,!\"]|$)", re.M)
+_CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE))*"
+_EN_CORNER = re.compile(r"(?:\b(?:at|[Ww]here:|corner of|Location:?|[A-Z]{2}) +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
 
 _BAD_VENUE = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
@@ -53,7 +54,7 @@ _BAD_VENUE = re.compile(
 
 
 def _trim_en(v: str) -> str | None:
-    v = re.split(r"\. ", v)[0]
+    v = re.split(r"(?<!\bSt)(?<!\bDr)(?<!\bMt)(?<!\bFt)\. ", v)[0]
     v = re.sub(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble|Meet|Gather)\s+(?:at\s+)?)+", "", v)
     v = v.strip(" .,;:'\u2019\"")
     v = re.sub(r"\s+(?:on|at|in|and|of|the|for|&)$", "", v)
@@ -109,7 +110,7 @@ _RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|На|В|У|Возле|Около) +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:«[^»]{1,40}»|\"[^\"]{1,40}\"|[A-ZА-ЯЁ][\w.-]*(?: +[A-Z][\w.-]*)*|(?:у|за|возле|напротив|им\.|имени) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,2}))",
+    r"(?P<tail>(?: +(?:«[^»]{1,40}»|\"[^\"]{1,40}\"|[A-ZА-ЯЁ][\w.-]*(?: +[A-Z][\w.-]*)*|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, Defaults
 from telegram.constants import ParseMode
+from telegram.ext import Application, ContextTypes, Defaults
+from telegram.warnings import PTBUserWarning
 
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+# Our conversations are keyed by chat and user, not by message, on purpose: an admin's /broadcast
+# spans several messages and buttons. PTB warns about that combination; it is what we mean.
+warnings.filterwarnings("ignore", message=r".*per_message=False.*", category=PTBUserWarning)
 
 # Every handler goes in group 0, where the first handler that accepts an update wins, so the
 # order matters: conversations that wait for free text come before plain commands, and the

@@ -18,6 +18,7 @@ import asyncio
 import heapq
 import itertools
 import logging
+import math
 import time
 import warnings
 from collections import deque
@@ -37,7 +38,7 @@ from telegram.error import (
     TelegramError,
 )
 
-from bot.domain.ratelimit import Limits, RateLimiter, backoff
+from bot.domain.ratelimit import Limits, RateLimiter, Ticket, backoff
 from bot.domain.schedule import quiet_until, zone_or
 from bot.render.alerts import (
     DigestEntry,
@@ -113,7 +114,7 @@ class Sender:
         bot: Bot,
         *,
         lease: timedelta = timedelta(seconds=60),
-        margin: float = 0.035,
+        margin: float = 0.005,
         private_per_second: float = 1.0,
         group_per_minute: int = 20,
         max_in_flight: int | None = None,
@@ -135,7 +136,7 @@ class Sender:
         self.lease = lease
         self.idle = idle
         # enough requests in flight to fill the rate at a few tens of milliseconds per request
-        self.max_in_flight = max_in_flight or max(8, min(256, int(rate / 4)))
+        self.max_in_flight = max_in_flight or max(8, min(24, int(rate / 40)))
         self.batch = batch or max(20, min(1000, int(rate * 2)))
         self.owner = services.instance_id
         self._seq = itertools.count()
@@ -167,7 +168,8 @@ class Sender:
             while True:
                 try:
                     claimed = 0
-                    if self._jobs < self.batch:
+                    # refill at half: claiming a few rows at a time costs a transaction each
+                    if self._jobs <= self.batch // 2:
                         claimed = await self._feed(self.batch - self._jobs)
                     if claimed == 0:
                         await asyncio.sleep(self.idle if self._jobs == 0 else 0.05)
@@ -208,16 +210,16 @@ class Sender:
             await writer
         return self.sent - before
 
-    async def wait_turn(self, chat_id: int, group: bool = False) -> None:
-        """Wait until one more message to `chat_id` fits the limits and count it (for handlers
-        that answer a button with a new message while the sender is busy)."""
+    async def wait_turn(self, chat_id: int, group: bool = False) -> Ticket:
+        """Wait until one more message to `chat_id` fits the limits and take its slots (for
+        handlers that answer with a new message); settle the ticket when the answer came."""
         while True:
             now = time.monotonic()
             at = self.limiter.ready_at(chat_id, group, now)
             if at <= now:
-                self.limiter.record(chat_id, group, now)
-                return
-            await asyncio.sleep(at - now)
+                return self.limiter.record(chat_id, group, now)
+            # inf: a send to this chat is still in flight; look again shortly
+            await asyncio.sleep(min(at - now, 0.05))
 
     # ------------------------------------------------------------------ feeding
 
@@ -411,6 +413,7 @@ class Sender:
         head = queue[0]
         now = time.monotonic()
         at = max(head.not_before, self.limiter.chat_ready_at(chat_id, head.group, now))
+        at = min(at, now + 0.05) if at == math.inf else at  # a handler's answer in flight
         self._scheduled.add(chat_id)
         if at <= now:
             heapq.heappush(self._ready, (head.priority, next(self._seq), chat_id))
@@ -443,7 +446,15 @@ class Sender:
                 continue
             at = self.limiter.global_ready_at(now)
             if at > now:
-                await asyncio.sleep(at - now)
+                if at == math.inf:
+                    # the window is full of requests in flight: the next answer frees a slot
+                    self._wake.clear()
+                    try:
+                        await asyncio.wait_for(self._wake.wait(), timeout=0.05)
+                    except TimeoutError:
+                        pass
+                else:
+                    await asyncio.sleep(at - now)
                 continue
             _, _, chat_id = self._ready[0]
             queue = self._chats.get(chat_id)
@@ -453,6 +464,8 @@ class Sender:
                 continue
             job = queue[0]
             chat_at = max(job.not_before, self.limiter.chat_ready_at(chat_id, job.group, now))
+            if chat_at == math.inf:
+                chat_at = now + 0.05
             if chat_at > now:
                 heapq.heappop(self._ready)
                 heapq.heappush(self._waiting, (chat_at, next(self._seq), chat_id))
@@ -479,18 +492,21 @@ class Sender:
             if not queue:
                 del self._chats[chat_id]
             self._busy.add(chat_id)
-            sent_at = time.monotonic()
-            self.limiter.record(chat_id, job.group, sent_at)
-            task = asyncio.create_task(self._send_part(job))
+            ticket = self.limiter.record(chat_id, job.group, time.monotonic())
+            task = asyncio.create_task(self._send_part(job, ticket))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
-    async def _send_part(self, job: Job) -> None:
+    async def _send_part(self, job: Job, ticket: Ticket) -> None:
         """Send the job's current part; requeue it for the next part or hand the outcome over."""
         try:
             part = job.parts[job.index]
             try:
-                message = await self._request(job, part)
+                try:
+                    message = await self._request(job, part)
+                finally:
+                    # the request arrived at the latest now: it counts from here
+                    ticket.settle(time.monotonic())
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
                 self.limiter.on_retry_after(seconds, time.monotonic())
@@ -653,6 +669,9 @@ class Sender:
         stop = False
         while not stop:
             batch = [await self._results.get()]
+            if self._in_flight and self.max_in_flight > 8:
+                # at high rates let a few more answers join this commit (a few ms later)
+                await asyncio.sleep(0.005)
             while not self._results.empty() and len(batch) < 500:
                 batch.append(self._results.get_nowait())
             outcomes = [o for o in batch if o.status != "stop"]
@@ -670,12 +689,20 @@ class Sender:
     async def _commit(self, outcomes: list[Outcome]) -> None:
         now = self.services.clock()
         async with self.services.sessions() as session, session.begin():
+            # the common case in one round trip; the rest row by row
+            await outbox.mark_sent_many(
+                session,
+                self.owner,
+                [
+                    (o.job.delivery_id, o.job.first_message_id)
+                    for o in outcomes
+                    if o.status == "sent"
+                ],
+                now,
+            )
             for o in outcomes:
                 job = o.job
                 if o.status == "sent":
-                    await outbox.mark_sent(
-                        session, job.delivery_id, self.owner, job.first_message_id, now
-                    )
                     if job.extra_ids:
                         await session.execute(
                             update(Delivery)

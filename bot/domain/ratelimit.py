@@ -1,44 +1,61 @@
 """Rate-limit arithmetic for the sender: sliding windows, pure, with the time passed in.
 
-Telegram counts requests as they arrive, so every window here is widened by a small safety
-margin: whatever the jitter between our decision to send and the arrival stays under it, the
-arrivals can never be denser than the limit.
+Telegram counts requests when they arrive, which is somewhere between the moment we start a
+request and the moment its answer comes back. So a send occupies its window from the moment
+its answer came (while in flight it blocks the slot): the next send that could overflow the
+window waits until `limit` answers back plus the window length. Arrivals can then never be
+denser than the limit, whatever the jitter, at the cost of one round trip per window.
 """
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
+
+IN_FLIGHT = math.inf
+
+
+class Slot:
+    """One send in a window: in flight (time = inf) until its answer settles it."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = IN_FLIGHT
 
 
 @dataclass
 class SlidingWindow:
-    """At most `limit` events in any `window` seconds (a log of the recent event times)."""
+    """At most `limit` sends in any `window` seconds, counting each from its answer."""
 
     limit: int
     window: float
-    times: deque[float] = field(default_factory=deque)
+    slots: deque[Slot] = field(default_factory=deque)
 
     def _trim(self, now: float) -> None:
-        while self.times and self.times[0] <= now - self.window:
-            self.times.popleft()
+        while self.slots and self.slots[0].at <= now - self.window:
+            self.slots.popleft()
 
     def next_allowed(self, now: float) -> float:
-        """The earliest time, not before `now`, at which one more event fits."""
+        """The earliest time, not before `now`, at which one more send fits (inf: wait for an
+        answer first)."""
         self._trim(now)
-        if len(self.times) < self.limit:
+        if len(self.slots) < self.limit:
             return now
-        # the oldest event that must leave the window before one more fits
-        return max(now, self.times[len(self.times) - self.limit] + self.window)
+        # sends go in order, so the one `limit` back bounds every window that ends now
+        return max(now, self.slots[len(self.slots) - self.limit].at + self.window)
 
-    def record(self, at: float) -> None:
-        """Note one event at `at` (times must not go backwards)."""
-        self.times.append(at)
+    def record(self) -> Slot:
+        """Take a slot for a send starting now; settle it when the answer comes."""
+        slot = Slot()
+        self.slots.append(slot)
+        return slot
 
-    def idle_since(self, now: float) -> bool:
-        """True when no event is left in the window (the entry can be forgotten)."""
+    def idle(self, now: float) -> bool:
+        """True when nothing is left in the window (the entry can be forgotten)."""
         self._trim(now)
-        return not self.times
+        return not self.slots
 
 
 @dataclass
@@ -48,7 +65,7 @@ class Limits:
     global_rate: float = 30.0  # messages a second overall
     private_per_second: float = 1.0
     group_per_minute: int = 20
-    margin: float = 0.035  # seconds added to every window (arrival jitter)
+    margin: float = 0.005  # seconds added to every window (clock granularity at the far end)
 
 
 class RateLimiter:
@@ -73,7 +90,7 @@ class RateLimiter:
 
     def _make_global(self) -> SlidingWindow:
         rate = self.limits.global_rate * self.factor
-        # a window of one second (plus margin) holding `rate` sends; below 1/s use longer windows
+        # a window of one second (plus margin) holding `rate` sends; below 1/s a longer window
         count = max(1, int(rate))
         window = count / rate + self.limits.margin
         return SlidingWindow(limit=count, window=window)
@@ -92,9 +109,9 @@ class RateLimiter:
         if self.factor < 1.0 and now - self._last_429 >= self.RECOVER_EVERY:
             self.factor = min(1.0, self.factor + self.RECOVER_STEP)
             self._last_429 = now  # the next step needs another quiet period
-            old = self._global.times
+            old = self._global.slots
             self._global = self._make_global()
-            self._global.times = old
+            self._global.slots = old
 
     def chat_ready_at(self, chat_id: int, group: bool, now: float) -> float:
         """When this chat's own limit lets one more message go."""
@@ -109,13 +126,14 @@ class RateLimiter:
         """When a message to this chat may go, all limits considered."""
         return max(self.global_ready_at(now), self.chat_ready_at(chat_id, group, now))
 
-    def record(self, chat_id: int, group: bool, at: float) -> None:
-        """Note a message sent to this chat at `at`."""
-        self._global.record(at)
-        self._chat_window(chat_id, group).record(at)
-        if at - self._last_trim > 5.0:
-            self._last_trim = at
-            self._chats = {c: w for c, w in self._chats.items() if not w.idle_since(at)}
+    def record(self, chat_id: int, group: bool, now: float) -> Ticket:
+        """Take the slots for a message to this chat starting now; settle the ticket when the
+        answer (or an error) comes back."""
+        ticket = Ticket(self._global.record(), self._chat_window(chat_id, group).record())
+        if now - self._last_trim > 5.0:
+            self._last_trim = now
+            self._chats = {c: w for c, w in self._chats.items() if not w.idle(now)}
+        return ticket
 
     def on_retry_after(self, seconds: float, now: float) -> None:
         """A 429: stop every request for `seconds` and slow down the overall rate."""
@@ -124,9 +142,23 @@ class RateLimiter:
         new_factor = max(self.MIN_FACTOR, self.factor * 0.75)
         if new_factor != self.factor:
             self.factor = new_factor
-            old = self._global.times
+            old = self._global.slots
             self._global = self._make_global()
-            self._global.times = old
+            self._global.slots = old
+
+
+class Ticket:
+    """The slots one send holds; `settle(at)` when its answer came."""
+
+    __slots__ = ("slots",)
+
+    def __init__(self, *slots: Slot) -> None:
+        self.slots = slots
+
+    def settle(self, at: float) -> None:
+        """The answer came at `at`: from now on the send counts from then."""
+        for slot in self.slots:
+            slot.at = at
 
 
 def backoff(attempt: int, base: float = 2.0, cap: float = 300.0) -> float:

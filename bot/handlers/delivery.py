@@ -63,11 +63,12 @@ async def _subscriber(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Sub
         return await find_subscriber(session, chat.id)
 
 
-async def _wait_turn(services: Services, chat_id: int) -> None:
+async def _wait_turn(services: Services, chat_id: int) -> Any:
     # our replies share Telegram's per-chat limit with the sender: take a turn from it
     sender = services.extras.get("sender")
-    if sender is not None:
-        await sender.wait_turn(chat_id, chat_id < 0)
+    if sender is None:
+        return None
+    return await sender.wait_turn(chat_id, chat_id < 0)
 
 
 async def _send(
@@ -86,7 +87,7 @@ async def _send(
 async def _polite(services: Services, chat_id: int, request: Callable[[], Awaitable[Any]]) -> Any:
     """Send within the limits; a 429 (our answer raced the sender's traffic) waits and retries."""
     for _ in range(3):
-        await _wait_turn(services, chat_id)
+        ticket = await _wait_turn(services, chat_id)
         try:
             return await request()
         except RetryAfter as exc:
@@ -95,6 +96,9 @@ async def _polite(services: Services, chat_id: int, request: Callable[[], Awaita
             if sender is not None:
                 sender.limiter.on_retry_after(seconds, time.monotonic())
             await asyncio.sleep(seconds)
+        finally:
+            if ticket is not None:
+                ticket.settle(time.monotonic())
     return None
 
 

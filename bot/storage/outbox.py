@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -268,3 +268,31 @@ async def outbox_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
         oldest = oldest.replace(tzinfo=UTC)
     lag = (now - oldest).total_seconds() if oldest is not None else 0.0
     return {"counts": counts, "lag_seconds": max(0.0, lag)}
+
+
+async def mark_sent_many(
+    session: AsyncSession, owner: str, sent: list[tuple[int, int | None]], now: datetime
+) -> None:
+    """mark_sent for many rows in one round trip (executemany): the sender's group commit."""
+    if not sent:
+        return
+    table = Delivery.__table__
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("b_id"),
+            table.c.status == "sending",
+            table.c.lease_owner == owner,
+        )
+        .values(
+            status="sent",
+            message_id=bindparam("b_message_id"),
+            sent_at=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+    )
+    await session.execute(
+        statement, [{"b_id": delivery_id, "b_message_id": mid} for delivery_id, mid in sent]
+    )

@@ -6,9 +6,9 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -237,7 +237,7 @@ async def existing_guids(session: AsyncSession, source_id: int, guids: Iterable[
     found: set[str] = set()
     # Core statements on the connection: this runs for every source of every poll cycle, and
     # the ORM layer around a plain lookup cost more than the lookup itself.
-    items = Item.__table__
+    items = cast(Table, Item.__table__)
     connection = await session.connection()
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
@@ -327,7 +327,7 @@ async def update_poll_state(
 ) -> bool:
     """Write the poll outcome and release the lease, if `owner` still holds it."""
     values = {**values, "lease_owner": None, "lease_until": None}
-    table = Source.__table__
+    table = cast(Table, Source.__table__)
     connection = await session.connection()
     result = await connection.execute(
         update(table)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import logging
+import re
+import string
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.handlers.start import publish_commands
-from bot.i18n import tr
+from bot.i18n import _catalogs, tr
 from bot.render import subscriber as render
+from bot.render.filters import help_filters
 from bot.storage.models import Subscriber
 from bot.storage.subscribers import find_subscriber
 from tests.support import BotEnv
@@ -110,8 +115,6 @@ async def test_help_lists_every_command(env: BotEnv, lang: str) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_help_filters_explains_the_filter_language(env: BotEnv, lang: str) -> None:
-    from bot.render.filters import help_filters
-
     user = env.user(1006, lang)
     await user.send("/help filters")
     message = await user.next_message()
@@ -268,11 +271,6 @@ SUBSCRIBER_MODULES = (
 
 
 def test_every_subscriber_text_has_a_russian_translation() -> None:
-    import ast
-    from pathlib import Path
-
-    from bot.i18n import _catalogs
-
     root = Path(__file__).resolve().parents[1]
     msgids: set[str] = {description for _, description in render.COMMANDS}
     for module in SUBSCRIBER_MODULES:
@@ -299,12 +297,8 @@ def test_every_subscriber_text_has_a_russian_translation() -> None:
 
 
 def _placeholders(text: str) -> set[str]:
-    import string
-
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 def _tags(text: str) -> list[str]:
-    import re
-
     return sorted(re.findall(r"</?[a-z]+>", text))

@@ -7,9 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.domain.filters import FilterSyntaxError, parse_filter
 from bot.i18n import tr
+from bot.render.filters import syntax_error
 from bot.storage.models import Filter, Item, Subscriber
-from bot.storage.subscribers import add_filter, ensure_subscriber
+from bot.storage.subscribers import MAX_FILTERS, add_filter, ensure_subscriber
 from tests.support import BotEnv
 
 
@@ -117,9 +119,6 @@ async def test_cancel_on_the_preview_saves_nothing(env: BotEnv) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
 async def test_malformed_filter_points_at_the_spot_and_is_not_saved(env: BotEnv, lang: str) -> None:
-    from bot.domain.filters import FilterSyntaxError, parse_filter
-    from bot.render.filters import syntax_error
-
     user = env.user(3004, lang)
     await user.send('/subscribe "oil workers')
     answer = await user.next_message()
@@ -266,8 +265,6 @@ async def test_filter_text_is_escaped_everywhere(env: BotEnv) -> None:
 
 
 async def test_filter_limit(env: BotEnv) -> None:
-    from bot.storage.subscribers import MAX_FILTERS
-
     await given_filters(env, 3015, "en", *[f"topic{n}" for n in range(MAX_FILTERS)])
     user = env.user(3015, "en")
     await user.send("/subscribe one more")
@@ -277,8 +274,6 @@ async def test_filter_limit(env: BotEnv) -> None:
 
 
 async def test_the_longest_list_fits_one_message(env: BotEnv) -> None:
-    from bot.storage.subscribers import MAX_FILTERS
-
     long = [f"{n} " + "solidarity " * 27 for n in range(MAX_FILTERS)]  # about 300 characters
     await given_filters(env, 3017, "en", *long)
     user = env.user(3017, "en")

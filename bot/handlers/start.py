@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.i18n import languages, pick_language
 from bot.render import subscriber as render
+from bot.render.filters import help_filters
 from bot.services import get_services
 from bot.storage.privacy import describe_person, forget_person
 from bot.storage.subscribers import (
@@ -252,8 +253,6 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     lang = await user_language(update, context)
     topic = (context.args or [""])[0].casefold()
     if topic in ("filters", "filter", "фильтры", "фильтр"):
-        from bot.render.filters import help_filters
-
         await answer(update, context, help_filters(lang))
         return
     await answer(update, context, render.help_text(lang))

@@ -31,7 +31,9 @@ from bot.handlers.start import (
     user_language,
 )
 from bot.render import subscriber as render
+from bot.render.filters import syntax_error
 from bot.services import get_services
+from bot.storage.matching import preview_filter
 from bot.storage.subscribers import (
     MAX_FILTERS,
     FilterView,
@@ -81,8 +83,6 @@ async def filter_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, query: str) -> None:
     """Validate a filter, show what it would have matched, and offer Save (nothing saved yet)."""
-    from bot.render.filters import syntax_error
-
     subscriber, _ = await subscriber_for(update, context)
     lang = subscriber.language
     services = get_services(context)
@@ -131,8 +131,6 @@ async def _preview(
     context: ContextTypes.DEFAULT_TYPE, query: str
 ) -> tuple[int | None, list[tuple[str, str | None]]]:
     """How many items of the last week the filter would have matched, with examples."""
-    from bot.storage.matching import preview_filter
-
     services = get_services(context)
     async with services.sessions() as session:
         found = await preview_filter(session, query, services.clock())

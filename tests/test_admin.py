@@ -163,3 +163,17 @@ async def test_channels_are_checked_added_filtered_and_reached(bot_env: Any) -> 
     async with services.sessions() as session:
         assert await session.scalar(select(Subscriber).where(Subscriber.chat_id == channel.chat_id)) is None
     assert (42, "channels.add") in await audit_actions(services)
+
+
+def test_long_lists_stay_within_a_telegram_message() -> None:
+    from datetime import UTC, datetime
+
+    from bot.render.admin import audit_list
+    from bot.storage.admins import AuditRow
+
+    rows = [
+        AuditRow(n, 42, "broadcast.confirm", "x" * 300, 10, True, datetime.now(UTC))
+        for n in range(50)
+    ]
+    text = audit_list("en", rows)
+    assert len(text) < 4096 and text.endswith("…")

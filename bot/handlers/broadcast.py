@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.handlers.common import chat_language, require_admin
 from bot.i18n import languages, tr
@@ -334,6 +336,8 @@ async def _cancel(
         await query.answer(tr(lang, "This broadcast is not going out any more."), show_alert=True)
         return
     log.info("broadcast %s cancelled by %s: %s stopped", broadcast_id, user.id, stopped)
+    # For the sender in this process: rows it already claimed for this broadcast should not go.
+    services.extras.setdefault("cancelled_broadcasts", set()).add(broadcast_id)
     await query.answer(tr(lang, "Cancelled: what was not sent yet will not go."))
     # The tracker notices the status and writes the final report.
     tracker = _trackers(services).get(broadcast_id)
@@ -425,7 +429,8 @@ async def _track(app: Application, services: Services, broadcast_id: int, lang: 
                 await _finish(app, services, b, counts, lang, time.monotonic() - started)
                 return
             elapsed = time.monotonic() - started
-            rate = (counts.done - first_done) / elapsed if elapsed >= 1 else None
+            progressed = counts.done - first_done
+            rate = progressed / elapsed if elapsed >= 1 and progressed > 0 else None
             eta = counts.open / rate if rate else None
             text, keyboard = render.broadcast_progress(lang, broadcast_id, counts, rate, eta)
             if text != last_text:
@@ -481,7 +486,19 @@ async def _edit(bot: Bot, b: store.BroadcastView, text: str, keyboard: Any) -> N
 
 def register(app: Application) -> None:
     """The /broadcast conversation (typed input) and its buttons."""
-    conversation = ConversationHandler(
+    with warnings.catch_warnings():
+        # PTB warns that button presses are tracked per chat and user, not per message:
+        # that is what this conversation wants (its buttons carry the broadcast id).
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        conversation = _conversation()
+    # Group -1 runs before the group-0 handlers and never stops an update from reaching them.
+    app.add_handler(TypeHandler(Update, _resume_once), group=-1)
+    app.add_handler(conversation)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:(a|l|lang|back|m|no|ok|x):\d+"))
+
+
+def _conversation() -> ConversationHandler[Any]:
+    return ConversationHandler(
         entry_points=[
             CommandHandler("broadcast", start),
             CallbackQueryHandler(ask_value, pattern=r"^bc:ask:\d+:(kw|city)$"),
@@ -500,7 +517,3 @@ def register(app: Application) -> None:
         per_message=False,
         name="broadcast",
     )
-    # Group -1 runs before the group-0 handlers and never stops an update from reaching them.
-    app.add_handler(TypeHandler(Update, _resume_once), group=-1)
-    app.add_handler(conversation)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:(a|l|lang|back|m|no|ok|x):\d+"))

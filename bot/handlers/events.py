@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import warnings
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +21,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.handlers.broadcast import patiently
 from bot.handlers.common import chat_language, require_admin
@@ -439,7 +441,23 @@ async def on_keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(app: Application) -> None:
     """/event (typed input) and /events with their buttons."""
-    conversation = ConversationHandler(
+    with warnings.catch_warnings():
+        # Field buttons are tracked per chat and user, not per message, on purpose: the draft
+        # lives with the admin, whichever message they press.
+        warnings.filterwarnings("ignore", category=PTBUserWarning)
+        conversation = _conversation()
+    app.add_handler(conversation)
+    app.add_handler(CommandHandler("events", events_command))
+    app.add_handler(CallbackQueryHandler(on_publish, pattern=r"^ev:pub$"))
+    app.add_handler(CallbackQueryHandler(on_drop, pattern=r"^ev:drop$"))
+    app.add_handler(CallbackQueryHandler(on_edit, pattern=r"^ev:e:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_cancel_ask, pattern=r"^ev:x:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^ev:xx:\d+$"))
+    app.add_handler(CallbackQueryHandler(on_keep, pattern=r"^ev:keep$"))
+
+
+def _conversation() -> ConversationHandler[Any]:
+    return ConversationHandler(
         entry_points=[
             CommandHandler("event", start),
             CallbackQueryHandler(ask_field, pattern=r"^ev:f:[a-z_]+$"),
@@ -453,11 +471,3 @@ def register(app: Application) -> None:
         per_message=False,
         name="event",
     )
-    app.add_handler(conversation)
-    app.add_handler(CommandHandler("events", events_command))
-    app.add_handler(CallbackQueryHandler(on_publish, pattern=r"^ev:pub$"))
-    app.add_handler(CallbackQueryHandler(on_drop, pattern=r"^ev:drop$"))
-    app.add_handler(CallbackQueryHandler(on_edit, pattern=r"^ev:e:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_cancel_ask, pattern=r"^ev:x:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_cancel, pattern=r"^ev:xx:\d+$"))
-    app.add_handler(CallbackQueryHandler(on_keep, pattern=r"^ev:keep$"))

@@ -12,6 +12,28 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import tr, trn
 
+# Telegram refuses messages over 4096 characters; lists stop short of that, with a marker.
+_ROOM = 3800
+
+
+def _fit(lines: list[str]) -> str:
+    """Join lines, dropping the tail (marked with …) when the text would be too long."""
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 1 > _ROOM:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)
+
+
+def _short(text: str | None, limit: int = 100) -> str:
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 # ---------------------------------------------------------------------------------- broadcasts
 
 
@@ -293,7 +315,7 @@ def events_list(
         place = ", ".join(escape(p) for p in (event.venue, event.city) if p)
         n = followers.get(event.id, 0)
         lines.append(
-            f"\n#{event.id} {escape(event.title or '')}\n{when}"
+            f"\n#{event.id} {escape(_short(event.title))}\n{when}"
             + (f" — {place}" if place else "")
             + "\n"
             + trn(lang, "{n} follower", "{n} followers", n)
@@ -308,7 +330,7 @@ def events_list(
                 ),
             ]
         )
-    return "\n".join(lines), InlineKeyboardMarkup(rows)
+    return _fit(lines), InlineKeyboardMarkup(rows)
 
 
 def event_cancel_confirm(lang: str, event_id: int, followers: int) -> tuple[str, InlineKeyboardMarkup]:
@@ -370,7 +392,7 @@ def audit_list(lang: str, rows: Sequence[Any]) -> str:
         if row.reached is not None:
             line += " " + tr(lang, "(reached {n})", n=row.reached)
         lines.append(line)
-    return "\n".join(lines)
+    return _fit(lines)
 
 
 def stats_text(lang: str, s: Any) -> str:
@@ -429,7 +451,7 @@ def channels_list(lang: str, channels: Sequence[Any]) -> str:
             lines.append(f"  • <code>{escape(f)}</code>")
         if not c.filters:
             lines.append("  " + tr(lang, "no filters yet: /channelfilter {chat} FILTER", chat=c.chat_id))
-    return "\n".join(lines)
+    return _fit(lines)
 
 
 def fmt_delta(delta: timedelta) -> str:

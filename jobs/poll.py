@@ -361,6 +361,9 @@ async def notify_admins_disabled(
             dedup_key=f"source-disabled:{source.id}:{count}:{now:%Y%m%dT%H%M%S}",
             priority=10,
             payload={
+                # "msgid" is what bot/sender.py renders (render_notice escapes the params);
+                # "text_msgid" is the name the brief gave it.
+                "msgid": DISABLED_MSGID,
                 "text_msgid": DISABLED_MSGID,
                 "params": {"source": source.label, "count": count, "error": error},
                 "source_id": source.id,

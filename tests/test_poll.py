@@ -211,6 +211,13 @@ async def test_disabled_after_ten_failures_admins_told_once(
     assert notice.dedup_key.startswith(f"source-disabled:{source.id}:10:")
     assert notice.payload["params"]["source"] == "Dead feed"
     assert notice.payload["source_id"] == source.id
+    from bot.render.alerts import render_notice
+
+    text = render_notice("en", notice.payload["msgid"], notice.payload["params"]).text
+    assert text.startswith("Source Dead feed was paused after 10 failed checks in a row")
+    assert "http: HTTP 404" in text
+    ru = render_notice("ru", notice.payload["msgid"], notice.payload["params"]).text
+    assert ru.startswith("Источник Dead feed остановлен после 10 неудачных проверок подряд")
     # resumed by an admin, it fails ten times again: that is a new pause, told again
     async with services.sessions() as session, session.begin():
         await repo.set_enabled(session, source.id, True, services.clock())

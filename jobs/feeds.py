@@ -183,9 +183,9 @@ def parse_rss(body: bytes, url: str, content_type: str | None = None) -> ParsedF
     items: list[ParsedItem] = []
     for entry in entries[:MAX_ITEMS]:
         title = one_line(entry.get("title", ""))
-        link = entry.get("link") or None
+        link = (entry.get("link") or "").replace("\x00", "").strip() or None
         if link:
-            link = urljoin(url, link.strip())[:2048]
+            link = urljoin(url, link)[:2048]
         published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"))
         guid = item_guid(
             entry.get("id"), link, title, entry.get("published") or entry.get("updated")

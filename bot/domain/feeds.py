@@ -89,7 +89,8 @@ def story_key(link: str | None, fallback: str) -> str:
 
 def item_guid(guid: str | None, link: str | None, title: str, date: str | None) -> str:
     """The item's key within its source: the guid, else the link, else a hash of title and date."""
-    value = (guid or "").strip() or (link or "").strip()
+    # NUL is valid in a Python string but PostgreSQL refuses it in text columns.
+    value = (guid or "").replace("\x00", "").strip() or (link or "").replace("\x00", "").strip()
     if not value:
         basis = f"{title.strip()}\n{date or ''}"
         value = "sha256:" + hashlib.sha256(basis.encode("utf-8", "replace")).hexdigest()

@@ -39,6 +39,7 @@ from bot.domain.filters.syntax import (
     Regex,
     Word,
     label,
+    node_key,
     parse_filter,
     positive_atoms,
     regex_options,
@@ -64,16 +65,34 @@ class FilterHit(NamedTuple):
 Shape = int | bool | tuple
 
 
-def _source(shape: Shape) -> str:
-    """Python source evaluating a shape over `p`, the set of present atom ids."""
+def _source(shape: Shape, args: list[int]) -> str:
+    """Python source evaluating a shape over `p`, the atom ids replaced by parameters a0, a1, …"""
     if shape is True:
         return "True"
     if isinstance(shape, int):
-        return f"({shape} in p)"
+        args.append(shape)
+        return f"(a{len(args) - 1} in p)"
     if shape[0] == "not":
-        return f"(not {_source(shape[1])})"
+        return f"(not {_source(shape[1], args)})"
     joiner = " and " if shape[0] == "and" else " or "
-    return "(" + joiner.join(map(_source, shape[1])) + ")"
+    return "(" + joiner.join(_source(c, args) for c in shape[1]) + ")"
+
+
+_MAKERS: dict[str, Callable[..., Callable[[set[int]], bool]]] = {}
+
+
+def _evaluator(shape: Shape) -> Callable[[set[int]], bool]:
+    """A compiled check for a shape; expressions of the same form share one compiled template.
+
+    The source is generated from operators and parameter names only, never from filter text.
+    """
+    args: list[int] = []
+    source = _source(shape, args)
+    maker = _MAKERS.get(source)
+    if maker is None:
+        params = ", ".join(f"a{i}" for i in range(len(args)))
+        maker = _MAKERS[source] = eval(f"lambda {params}: lambda p: {source}", {})  # noqa: S307
+    return maker(*args)
 
 
 def _conjunction(shape: Shape) -> frozenset[int] | None:
@@ -176,6 +195,7 @@ class MatcherIndex:
         # atom id -> the conjunctions it triggers, with their atom sets
         self._conj_postings: dict[int, list[tuple[frozenset[int], _Expr]]] = {}
         self._always: set[int] = set()
+        self._unfiled: set[int] = set()  # added since the last refresh
         # patterns: id -> string, and what a hit on each pattern means
         self._patterns: dict[int, str] = {}
         self._pattern_ids: dict[str, int] = {}
@@ -218,7 +238,7 @@ class MatcherIndex:
         parsed = query if isinstance(query, FilterQuery) else _parse(query)
         if filter_id in self._filters:
             self.remove(filter_id)
-        key = repr(parsed.effective)
+        key = node_key(parsed.effective)
         expr_id = self._expr_ids.get(key)
         if expr_id is None:
             expr_id = self._make_expr(key, parsed)
@@ -272,8 +292,7 @@ class MatcherIndex:
 
         shape = shape_of(parsed.effective)
         conj = _conjunction(shape)
-        # Generated from atom ids and operators only, never from the filter's text.
-        check = conj.issubset if conj is not None else eval("lambda p: " + _source(shape), {})  # noqa: S307
+        check = conj.issubset if conj is not None else _evaluator(shape)
         positive_nodes = [a for a in positive_atoms(parsed.root) if id(a) in ids]
         positive = tuple(
             dict.fromkeys(ids[id(a)] for a in positive_nodes if not isinstance(a, Qualifier))
@@ -282,7 +301,9 @@ class MatcherIndex:
         atoms = tuple(dict.fromkeys(ids.values()))
         self._exprs[expr_id] = _Expr(key, check, conj, atoms, positive, quals, shape, None)
         self._expr_ids[key] = expr_id
-        self._file(expr_id)
+        # Filed at the next refresh: after a bulk load the term counts are known and one pass
+        # files everything; otherwise a handful of new expressions are filed then.
+        self._unfiled.add(expr_id)
         return expr_id
 
     def _file(self, expr_id: int) -> None:
@@ -306,6 +327,7 @@ class MatcherIndex:
 
     def _unfile(self, expr_id: int) -> None:
         expr = self._exprs[expr_id]
+        self._unfiled.discard(expr_id)
         self._always.discard(expr_id)
         if expr.conj is not None and expr.triggers is not None and len(expr.triggers) == 1:
             group = self._conj_postings.get(expr.triggers[0])
@@ -331,6 +353,7 @@ class MatcherIndex:
         self._postings = {}
         self._conj_postings = {}
         self._always = set()
+        self._unfiled = set()
         for expr_id in self._exprs:
             self._file(expr_id)
 
@@ -496,6 +519,11 @@ class MatcherIndex:
         elif self._delta_dirty:
             self._delta = self._automaton(self._delta_pids, self._patterns)
             self._delta_dirty = False
+        if self._unfiled:
+            self._costs.clear()
+            for expr_id in self._unfiled:
+                self._file(expr_id)
+            self._unfiled = set()
         if self._regex_dirty:
             self._build_regex_set()
 

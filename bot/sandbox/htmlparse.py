@@ -417,8 +417,17 @@ def strip_text(text: str, entities: list[dict[str, object]]) -> tuple[str, list[
 _COMMAND = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![\w/])")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}(?!\w)")
 _HASHTAG = re.compile(r"(?<![\w#])#\w*[^\W\d_]\w*")
+# Telegram checks a bare domain against the real list of TLDs; a short list of common ones
+# keeps "Almaty.Kazakhstan" from becoming a link while "example.org" and any http(s):// URL do.
+_TLDS = (
+    "com org net info io me edu gov int biz app dev news online site ru kz ua by uz kg tj am "
+    "az ge md su uk de fr es it nl pl cz eu us ca au jp cn in br tr ir il ch at se no fi dk"
+)
 _URL = re.compile(
-    r"(?<![\w@/])(?:https?://)?(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?::\d{1,5})?(?:/[^\s]*)?"
+    r"(?<![\w@/])(?:https?://(?:[A-Za-z0-9-]+\.)*[A-Za-z0-9-]+"
+    rf"|(?:[A-Za-z0-9-]+\.)+(?:{'|'.join(_TLDS.split())})(?![A-Za-z0-9-]))"
+    r"(?::\d{1,5})?(?:/[^\s]*)?",
+    re.IGNORECASE,
 )
 
 

@@ -119,7 +119,8 @@ async def _demo(workdir: Path) -> int:
     say("Tocsin demo: a Bot API sandbox, a sample feed and the real bot, all on this machine.")
     say(f"Demo time starts {clock():%A %d %B %Y, %H:%M} UTC; the database is {workdir}/demo.db")
 
-    sandbox = Sandbox(token=DEMO_TOKEN)
+    # Telegram tolerates short bursts to one chat (a card and its venue, a reply and a menu).
+    sandbox = Sandbox(token=DEMO_TOKEN, private_burst=5)
     await sandbox.start()
     async with serve_feed(lambda: feed_state["body"]) as feed_url:
         settings = load_settings(

@@ -86,7 +86,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request URL at INFO, and Bot API URLs carry the token.
+    # httpx logs every request URL at INFO, and Bot API URLs carry the token; the scheduler
+    # and Alembic narrate every tick and step at INFO.
+    if not args.verbose:
+        for noisy in ("httpx", "apscheduler", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         if args.command == "demo":

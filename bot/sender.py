@@ -120,6 +120,7 @@ class Sender:
         max_in_flight: int | None = None,
         idle: float = 0.25,
         batch: int | None = None,
+        retry_base: float = 0.5,
     ) -> None:
         self.services = services
         self.bot = bot
@@ -139,6 +140,7 @@ class Sender:
         self.max_in_flight = max_in_flight or max(8, min(24, int(rate / 40)))
         self.batch = batch or max(20, min(1000, int(rate * 2)))
         self.owner = services.instance_id
+        self.retry_base = retry_base  # first backoff after a timeout or 5xx, doubling
         self._seq = itertools.count()
         self._ready: list[tuple[int, int, int]] = []  # (priority, seq, chat_id) heads ready now
         self._waiting: list[tuple[float, int, int]] = []  # (monotonic time, seq, chat_id)
@@ -242,7 +244,7 @@ class Sender:
                 if job is None:
                     continue
                 position = len(self._chats.get(job.chat_id, ())) + depth.get(job.chat_id, 0)
-                wait = position * self._chat_interval(job.group)
+                wait = self._chat_wait(position, job.group)
                 if wait > self.lease.total_seconds() / 2:
                     # it could not go before our lease ends: back to the table, due when its
                     # turn comes, so one busy chat never holds leases it cannot use
@@ -261,10 +263,11 @@ class Sender:
             self._enqueue_job(job)
         return len(rows)
 
-    def _chat_interval(self, group: bool) -> float:
+    def _chat_wait(self, position: int, group: bool) -> float:
+        """About how long the message at `position` in a chat's queue waits for its turn."""
         if group:
-            return 60.0 / self.limits.group_per_minute
-        return 1.0 / self.limits.private_per_second + self.limits.margin
+            return (position // self.limits.group_per_minute) * 60.0
+        return position * (1.0 / self.limits.private_per_second + self.limits.margin)
 
     async def _triage(
         self, session: Any, ctx: _Context, row: Delivery, now: datetime
@@ -275,7 +278,10 @@ class Sender:
         urgent = row.priority == outbox.PRIORITY_URGENT and row.kind == "broadcast"
 
         async def final(status: str, error: str, at: datetime | None = None) -> None:
-            await outbox.mark_final(session, row.id, self.owner, status, error, at)
+            # nothing was tried: the claim's attempt does not count
+            await outbox.mark_final(
+                session, row.id, self.owner, status, error, at, attempts=row.attempts - 1
+            )
             self.stats[status] = self.stats.get(status, 0) + 1
 
         if sub is None or sub.blocked:
@@ -636,15 +642,16 @@ class Sender:
         self._chats.setdefault(job.chat_id, deque()).appendleft(job)
 
     def _retry_later(self, job: Job, error: str) -> None:
-        job.attempts += 1
-        if job.attempts > MAX_ATTEMPTS:
+        # job.attempts: tries made so far, this one included
+        if job.attempts >= MAX_ATTEMPTS:
             self._finish(job, "failed", error)
             return
-        wait = backoff(job.attempts - 1, base=0.5)
+        wait = backoff(job.attempts, base=self.retry_base)
         if (
             wait <= IN_MEMORY_RETRY
             and self.services.clock() + timedelta(seconds=wait + 2) < job.lease_until
         ):
+            job.attempts += 1
             job.not_before = time.monotonic() + wait
             self._requeue(job)
             return
@@ -678,13 +685,13 @@ class Sender:
             stop = len(outcomes) != len(batch)
             if not outcomes:
                 continue
-            for attempt in range(5):
+            for attempt in range(60):
                 try:
                     await self._commit(outcomes)
                     break
                 except Exception as exc:  # keep the outcomes and try again: they are facts
                     log.exception("sender could not record outcomes: %s", type(exc).__name__)
-                    await asyncio.sleep(0.2 * (attempt + 1))
+                    await asyncio.sleep(min(2.0, 0.1 * (attempt + 1)))
 
     async def _commit(self, outcomes: list[Outcome]) -> None:
         now = self.services.clock()
@@ -694,7 +701,7 @@ class Sender:
                 session,
                 self.owner,
                 [
-                    (o.job.delivery_id, o.job.first_message_id)
+                    (o.job.delivery_id, o.job.first_message_id, o.job.attempts)
                     for o in outcomes
                     if o.status == "sent"
                 ],
@@ -720,7 +727,12 @@ class Sender:
                     )
                 elif o.status == "retry":
                     await outbox.mark_retry(
-                        session, job.delivery_id, self.owner, o.retry_at or now, o.error
+                        session,
+                        job.delivery_id,
+                        self.owner,
+                        o.retry_at or now,
+                        o.error,
+                        attempts=job.attempts,
                     )
                 elif o.status == "blocked":
                     await outbox.mark_final(
@@ -745,7 +757,14 @@ class Sender:
                         session, job.delivery_id, self.owner, now, o.error, count_attempt=False
                     )
                 else:
-                    await outbox.mark_final(session, job.delivery_id, self.owner, o.status, o.error)
+                    await outbox.mark_final(
+                        session,
+                        job.delivery_id,
+                        self.owner,
+                        o.status,
+                        o.error,
+                        attempts=job.attempts,
+                    )
         for o in outcomes:
             self.stats[o.status] = self.stats.get(o.status, 0) + 1
             if o.status == "sent":

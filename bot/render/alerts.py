@@ -299,9 +299,10 @@ def render_digest(lang: str, entries: Sequence[DigestEntry]) -> Outgoing:
 
 def render_notice(lang: str, msgid: str, params: dict[str, Any] | None) -> Outgoing:
     """A short notice from a template (English msgid) with escaped parameters."""
+    # the template is ours (Telegram HTML, like every catalog text); the parameters are not
     safe = {k: esc(v) for k, v in (params or {}).items()}
     try:
-        text = tr(lang, msgid, **safe) if safe else esc(tr(lang, msgid))
+        text = tr(lang, msgid, **safe)
     except (KeyError, IndexError, ValueError):
         text = esc(msgid)
     return Outgoing(text=text)

@@ -137,8 +137,12 @@ async def mark_sent(
         update(Delivery)
         .where(_mine(delivery_id, owner))
         .values(
-            status="sent", message_id=message_id, sent_at=now, lease_owner=None,
-            lease_until=None, last_error=None,
+            status="sent",
+            message_id=message_id,
+            sent_at=now,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
         )
         .execution_options(synchronize_session=False)
     )
@@ -146,37 +150,61 @@ async def mark_sent(
 
 
 async def mark_retry(
-    session: AsyncSession, delivery_id: int, owner: str, at: datetime, error: str | None,
+    session: AsyncSession,
+    delivery_id: int,
+    owner: str,
+    at: datetime,
+    error: str | None,
     count_attempt: bool = True,
+    attempts: int | None = None,
 ) -> bool:
-    """Put a claimed row back to pending, to be tried again at `at`."""
+    """Put a claimed row back to pending, to be tried again at `at` (`attempts`: the count
+    to store when the sender kept its own)."""
     values: dict[str, Any] = {
-        "status": "pending", "next_attempt_at": at, "lease_owner": None, "lease_until": None,
+        "status": "pending",
+        "next_attempt_at": at,
+        "lease_owner": None,
+        "lease_until": None,
         "last_error": error[:100] if error else None,
     }
-    if not count_attempt:
+    if attempts is not None:
+        values["attempts"] = attempts
+    elif not count_attempt:
         values["attempts"] = Delivery.attempts - 1
     result = await session.execute(
-        update(Delivery).where(_mine(delivery_id, owner)).values(**values)
+        update(Delivery)
+        .where(_mine(delivery_id, owner))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
 
 
 async def mark_final(
-    session: AsyncSession, delivery_id: int, owner: str, status: str, error: str | None,
+    session: AsyncSession,
+    delivery_id: int,
+    owner: str,
+    status: str,
+    error: str | None,
     at: datetime | None = None,
+    attempts: int | None = None,
 ) -> bool:
     """Finish a claimed row as failed, dropped, cancelled or held (with a reason class)."""
     assert status in STATUSES, status
     values: dict[str, Any] = {
-        "status": status, "lease_owner": None, "lease_until": None,
+        "status": status,
+        "lease_owner": None,
+        "lease_until": None,
         "last_error": error[:100] if error else None,
     }
     if at is not None:
         values["next_attempt_at"] = at
+    if attempts is not None:
+        values["attempts"] = attempts
     result = await session.execute(
-        update(Delivery).where(_mine(delivery_id, owner)).values(**values)
+        update(Delivery)
+        .where(_mine(delivery_id, owner))
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
@@ -271,9 +299,10 @@ async def outbox_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
 
 
 async def mark_sent_many(
-    session: AsyncSession, owner: str, sent: list[tuple[int, int | None]], now: datetime
+    session: AsyncSession, owner: str, sent: list[tuple[int, int | None, int]], now: datetime
 ) -> None:
-    """mark_sent for many rows in one round trip (executemany): the sender's group commit."""
+    """mark_sent for many (id, message id, attempts) in one round trip (executemany): the
+    sender's group commit."""
     if not sent:
         return
     table = Delivery.__table__
@@ -287,6 +316,7 @@ async def mark_sent_many(
         .values(
             status="sent",
             message_id=bindparam("b_message_id"),
+            attempts=bindparam("b_attempts"),
             sent_at=now,
             lease_owner=None,
             lease_until=None,
@@ -294,5 +324,6 @@ async def mark_sent_many(
         )
     )
     await session.execute(
-        statement, [{"b_id": delivery_id, "b_message_id": mid} for delivery_id, mid in sent]
+        statement,
+        [{"b_id": i, "b_message_id": mid, "b_attempts": n} for i, mid, n in sent],
     )

@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.domain.filters import FilterSyntaxError, MatchableItem, MatcherIndex, parse_filter
+from bot.domain.filters.items import understood_matchable
 
 EXIT_BAD_INPUT = 2
 
@@ -51,15 +52,11 @@ def _understood(record: dict[str, Any], now: datetime) -> MatchableItem:
     lang = record.get("lang")
     cities = [record["city"]] if record.get("city") else []
     countries = [record["country"]] if record.get("country") else []
+    source = str(record["source"]) if record.get("source") else None
     if not category:
-        from bot.domain.understand import understand
-
-        found = understand(text, title=title, published=now, lang=lang)
-        category = found.category
-        lang = lang or found.lang
-        cities = cities or [c for c in found.cities if c]
-        cities += [e.city for e in found.events if e.city and e.city not in cities]
-        countries = countries or [c for c in found.countries if c]
+        return understood_matchable(
+            text, title=title, now=now, lang=lang, cities=cities, countries=countries, source=source
+        )
     return MatchableItem(
         title=title,
         text=text,
@@ -67,7 +64,7 @@ def _understood(record: dict[str, Any], now: datetime) -> MatchableItem:
         lang=str(lang) if lang else None,
         cities=cities,
         countries=countries,
-        source=str(record["source"]) if record.get("source") else None,
+        source=source,
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes
 
 from bot.domain.filters import FilterSyntaxError, MatchableItem, MatcherIndex, parse_filter
+from bot.domain.filters.items import understood_matchable
 from bot.handlers.common import chat_language
 from bot.render.filters import TriedFilter, try_no_filters, try_result, try_usage
 from bot.services import get_services
@@ -38,20 +40,9 @@ def try_filters(filters: list[tuple[int, str]], item: MatchableItem) -> list[Tri
     ]
 
 
-def understood_item(text: str, now: object) -> MatchableItem:
+def understood_item(text: str, now: datetime) -> MatchableItem:
     """Read the text the way the jobs do (category, language, places), as a matchable item."""
-    from bot.domain.understand import understand
-
-    found = understand(text, published=now)  # type: ignore[arg-type]
-    cities = list(dict.fromkeys([*found.cities, *(e.city for e in found.events if e.city)]))
-    return MatchableItem(
-        title="",
-        text=text,
-        category=found.category,
-        lang=found.lang,
-        cities=cities,
-        countries=list(found.countries),
-    )
+    return understood_matchable(text, now=now)
 
 
 async def try_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

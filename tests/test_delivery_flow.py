@@ -17,7 +17,9 @@ async def _reminders(services, subscriber_id: int) -> list[Reminder]:
     async with services.sessions() as session:
         return list(
             await session.scalars(
-                select(Reminder).where(Reminder.subscriber_id == subscriber_id).order_by(Reminder.due_at)
+                select(Reminder)
+                .where(Reminder.subscriber_id == subscriber_id)
+                .order_by(Reminder.due_at)
             )
         )
 
@@ -115,7 +117,9 @@ async def test_upcoming_and_reminders_lists_with_cancel(bot_env) -> None:
     sid = await add_subscriber(services, 3003)
     ids = []
     for n in range(7):
-        eid = await add_event(services, clock() + timedelta(days=2 + n), title=f"Picket {n}", event_key=f"k{n}")
+        eid = await add_event(
+            services, clock() + timedelta(days=2 + n), title=f"Picket {n}", event_key=f"k{n}"
+        )
         await queue(services, sid, "card", f"card:{eid}", event_id=eid)
         ids.append(eid)
     # cards were queued but (here) not sent: /upcoming lists what matched all the same
@@ -149,7 +153,11 @@ async def test_settings_submenu_changes_delivery_settings(bot_env) -> None:
     from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
     await bot_env.app.bot.send_message(
-        3004, "Settings", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Alerts", callback_data="dl:settings")]])
+        3004,
+        "Settings",
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton("Alerts", callback_data="dl:settings")]]
+        ),
     )
     await user.wait_for(lambda u: len(u.inbox) == 1)
     await user.press("Alerts")
@@ -161,7 +169,9 @@ async def test_settings_submenu_changes_delivery_settings(bot_env) -> None:
     await user.press("Daily digest")
     await user.wait_for(lambda u: "08:00" in " ".join(u.inbox[0].button_texts()))
     await user.press("08:00")
-    await user.wait_for(lambda u: "Daily digest instead of instant alerts: 08:00" in u.inbox[0].text)
+    await user.wait_for(
+        lambda u: "Daily digest instead of instant alerts: 08:00" in u.inbox[0].text
+    )
     await user.press("Reminder times")
     await user.wait_for(lambda u: "3h,30m" in " ".join(u.inbox[0].button_texts()))
     await user.press("3h,30m")

@@ -255,7 +255,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if topic in ("filters", "filter", "фильтры", "фильтр"):
         await answer(update, context, help_filters(lang))
         return
-    await answer(update, context, render.help_text(lang))
+    await answer(update, context, render.help_text(lang, _available))
 
 
 async def choose_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

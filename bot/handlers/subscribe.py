@@ -257,7 +257,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             text = render.unsubscribed_all(lang, removed)
         else:
             found = await list_filters(session, subscriber.id)
-            chosen = next((f for f in found if arg.isdigit() and f.number == int(arg)), None)
+            chosen = next((f for f in found if arg.isdecimal() and f.number == int(arg)), None)
             if chosen is None:
                 text = render.no_such_filter(lang, arg, len(found))
             else:

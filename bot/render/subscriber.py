@@ -148,29 +148,34 @@ def language_set(lang: str) -> str:
               language=escape(language_name(lang)))
 
 
-def help_text(lang: str) -> str:
-    """The /help overview of every command."""
-    lines = [
-        tr(lang, "<b>Tocsin</b> alerts you to crackdowns, strikes and protest calls."),
-        "",
-        tr(lang, "<b>What to follow</b>"),
-        tr(lang, "/subscribe <i>words</i> — follow a topic, e.g. /subscribe Kazakhstan"),
-        tr(lang, "/filters — your filters, each with a button to remove it"),
-        tr(lang, "/unsubscribe <i>n</i> — remove filter number n; /unsubscribe all — remove all"),
-        tr(lang, "/test <i>text</i> — try your filters on any text"),
-        tr(lang, "/help filters — the filter language: OR, NOT, \"phrases\", city:, category:"),
-        "",
-        tr(lang, "<b>Protests</b>"),
-        tr(lang, "/upcoming — upcoming protests matching your filters"),
-        tr(lang, "/reminders — the reminders you set"),
-        "",
-        tr(lang, "<b>You</b>"),
-        tr(lang, "/settings — timezone, language, reminders, quiet hours"),
-        tr(lang, "/pause and /resume — stop and restart alerts"),
-        tr(lang, "/privacy — what Tocsin keeps about you"),
-        tr(lang, "/forget — erase everything about you"),
+def help_text(lang: str, available: set[str] | None = None) -> str:
+    """The /help overview; with `available`, commands no handler answers are left out."""
+    # (command the line is about, or None for headings and blank lines; the text)
+    entries: list[tuple[str | None, str]] = [
+        (None, tr(lang, "<b>Tocsin</b> alerts you to crackdowns, strikes and protest calls.")),
+        (None, ""),
+        (None, tr(lang, "<b>What to follow</b>")),
+        ("subscribe", tr(lang, "/subscribe <i>words</i> — follow a topic, e.g. /subscribe Kazakhstan")),
+        ("filters", tr(lang, "/filters — your filters, each with a button to remove it")),
+        ("unsubscribe", tr(lang, "/unsubscribe <i>n</i> — remove filter number n; /unsubscribe all — remove all")),
+        ("test", tr(lang, "/test <i>text</i> — try your filters on any text")),
+        ("help", tr(lang, "/help filters — the filter language: OR, NOT, \"phrases\", city:, category:")),
+        (None, ""),
+        ("upcoming", tr(lang, "<b>Protests</b>")),
+        ("upcoming", tr(lang, "/upcoming — upcoming protests matching your filters")),
+        ("reminders", tr(lang, "/reminders — the reminders you set")),
+        ("upcoming", ""),
+        (None, tr(lang, "<b>You</b>")),
+        ("settings", tr(lang, "/settings — timezone, language, reminders, quiet hours")),
+        ("pause", tr(lang, "/pause and /resume — stop and restart alerts")),
+        ("privacy", tr(lang, "/privacy — what Tocsin keeps about you")),
+        ("forget", tr(lang, "/forget — erase everything about you")),
     ]
-    return "\n".join(lines)
+    return "\n".join(
+        text
+        for command, text in entries
+        if command is None or available is None or command in available
+    )
 
 
 # --- /privacy, /forget -----------------------------------------------------------------------

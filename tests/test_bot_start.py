@@ -302,3 +302,31 @@ def _placeholders(text: str) -> set[str]:
 
 def _tags(text: str) -> list[str]:
     return sorted(re.findall(r"</?[a-z]+>", text))
+
+
+def test_every_callback_fits_telegram_limit() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import available_timezones
+
+    from bot.domain.timezones import Place
+    from bot.storage.subscribers import FilterView
+
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    longest_zone = max(available_timezones(), key=len)
+    keyboards = [
+        render.language_keyboard("en"),
+        render.language_keyboard("ru", welcome=True),
+        render.settings_keyboard("ru"),
+        render.forget_confirm("ru")[1],
+        render.preview("ru", "q" * 300, 10**6, [("t" * 500, "https://x/" + "y" * 2000)], "A" * 8)[1],
+        render.filters_list("ru", [FilterView(2**62, 50, "й" * 300, now)])[1],
+        render.timezone_set("ru", Place("UTC"), [Place(longest_zone, "Ж" * 200, "KZ")], now)[1],
+        render.timezone_unknown("ru", "x", [Place(longest_zone)], now)[1],
+    ]
+    for keyboard in keyboards:
+        assert keyboard is not None
+        for row in keyboard.inline_keyboard:
+            for button in row:
+                assert button.callback_data is not None
+                assert len(str(button.callback_data).encode()) <= 64, button.callback_data
+                assert len(button.text) <= 64

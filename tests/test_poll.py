@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -385,3 +386,25 @@ async def test_big_feed_parsed_in_the_process_pool(services: Any, server: FeedSe
     [result] = await poll_due_sources(services)
     assert result.status == "new" and result.new_items == 80
     assert "process_pool" in services.extras  # parsed off the loop, in a worker process
+
+
+async def test_two_replicas_never_poll_the_same_source(
+    any_services: Any, server: FeedServer
+) -> None:
+    from bot.services import open_services
+
+    first = any_services
+    second = await open_services(first.settings, clock=first.clock)
+    try:
+        assert first.instance_id != second.instance_id
+        for n in range(12):
+            await add(first, server.route(f"/f{n}", Reply(200, RSS)))
+        a, b = await asyncio.gather(poll_due_sources(first), poll_due_sources(second))
+        ids_a = {r.source_id for r in a}
+        ids_b = {r.source_id for r in b}
+        assert not ids_a & ids_b and len(ids_a | ids_b) == 12
+        assert all(len(server.hits(f"/f{n}")) == 1 for n in range(12))
+        async with first.sessions() as session:
+            assert await repo.item_count(session) == 36
+    finally:
+        await second.close()

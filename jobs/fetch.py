@@ -28,7 +28,20 @@ def _version() -> str:
         return "0"
 
 
-PROJECT_URL = "https://github.com/tocsin-bot/tocsin"
+def _project_url() -> str:
+    # The address publishers can look us up at: the package's declared homepage when it has one.
+    try:
+        urls = metadata.metadata("tocsin").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        urls = []
+    for entry in urls:
+        label, _, address = entry.partition(",")
+        if label.strip().lower() in ("homepage", "home", "source", "repository"):
+            return address.strip()
+    return "https://github.com/tocsin-bot/tocsin"
+
+
+PROJECT_URL = _project_url()
 USER_AGENT = f"Tocsin/{_version()} (+{PROJECT_URL})"
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5

@@ -272,7 +272,9 @@ class _Poller:
 
         async def store(session: Any) -> int:
             # The write comes first so SQLite takes its write lock before reading anything.
-            await repo.update_poll_state(session, source.id, self.owner, values)
+            if not await repo.update_poll_state(session, source.id, self.owner, values):
+                if await repo.get_source(session, source.id) is None:
+                    return 0  # removed while it was being polled: nothing to store
             if fetched.permanent_url and await repo.move_source(
                 session, source.id, fetched.permanent_url[:2048]
             ):

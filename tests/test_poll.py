@@ -408,3 +408,24 @@ async def test_two_replicas_never_poll_the_same_source(
             assert await repo.item_count(session) == 36
     finally:
         await second.close()
+
+
+async def test_source_removed_while_polled_stores_nothing(
+    services: Any, server: FeedServer
+) -> None:
+    source_id: list[int] = []
+
+    def remove_then_answer(request: Any) -> Reply:
+        # the admin removes the source while the server is still answering
+        import sqlite3
+
+        path = services.settings.database_url.split("///", 1)[1]
+        with sqlite3.connect(path) as connection:
+            connection.execute("DELETE FROM sources WHERE id = ?", (source_id[0],))
+        return Reply(200, RSS)
+
+    source = await add(services, server.route("/gone", remove_then_answer))
+    source_id.append(source.id)
+    [result] = await poll_due_sources(services)
+    assert result.new_items == 0
+    assert await items_of(services) == []

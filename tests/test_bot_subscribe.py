@@ -296,3 +296,26 @@ async def test_save_after_forget_asks_to_start(env: BotEnv) -> None:
     await user.press("✅ Save", message=preview)
     await user.wait_for(lambda chat: chat.answers and chat.answers[-1].text == "Send /start first.")
     assert await queries(env, 3016) == []
+
+
+async def test_the_whole_filter_life_on_each_backend(any_bot_env: BotEnv) -> None:
+    env = any_bot_env
+    env.sandbox.private_burst = 50
+    await given_items(env)
+    user = env.user(3019, "ru")
+    await user.send("/subscribe Kazakhstan")
+    await user.next_message()
+    await user.press("Сохранить")
+    await user.next_message(containing="Фильтр 1 сохранён")
+    await user.send("/subscribe нефтяники")
+    await user.next_message()
+    await user.press("Сохранить")
+    await user.next_message(containing="Фильтр 2 сохранён")
+    await user.send("/filters")
+    listing = await user.next_message()
+    await user.press("Удалить 1", message=listing)
+    await user.wait_for(lambda chat: listing.edits >= 1)
+    assert await queries(env, 3019) == ["нефтяники"]
+    await user.send("/unsubscribe all")
+    await user.next_message()
+    assert await queries(env, 3019) == []

@@ -167,9 +167,12 @@ async def test_unknown_command_and_stray_message(env: BotEnv, lang: str) -> None
     answer = await user.next_message()
     assert answer.text == tr(lang, "I don't know the command {command}. /help lists what I can do.",
                              command="/frobnicate")
-    await user.send("hello, what is this?")
+    await user.send("Kazakhstan <oil> & gas")
     stray = await user.next_message()
-    assert "/subscribe" in stray.text and "/help" in stray.text
+    assert "/subscribe Kazakhstan <oil> & gas" in stray.text and "/help" in stray.text
+    await user.send("a long story\n" + "about many things " * 10)
+    long = await user.next_message()
+    assert "/subscribe" in long.text and "about many things" not in long.text
     await user.send_photo(caption="a picture")
     assert "/subscribe" in (await user.next_message()).text
     # Nothing of what was written is stored.

@@ -24,7 +24,9 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def stray_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Text, a photo, a sticker... that nothing was waiting for. Its content is not kept."""
     lang = await user_language(update, context)
-    await answer(update, context, render.stray_message(lang))
+    message = update.effective_message
+    text = message.text if message is not None and message.forward_origin is None else None
+    await answer(update, context, render.stray_message(lang, text))
 
 
 async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

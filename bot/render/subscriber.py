@@ -633,8 +633,18 @@ def unknown_command(lang: str, command: str) -> str:
     )
 
 
-def stray_message(lang: str) -> str:
-    """Text (or a photo, a sticker...) that no conversation is waiting for."""
+def stray_message(lang: str, text: str | None = None) -> str:
+    """Text (or a photo, a sticker...) that no conversation is waiting for.
+
+    Short text is probably what the person wants to follow: show the command to copy.
+    """
+    if text and len(text) <= 60 and "\n" not in text:
+        return tr(
+            lang,
+            "To follow this, send <code>/subscribe {text}</code> (tap to copy). "
+            "/help lists everything I can do.",
+            text=escape(text.strip()),
+        )
     return tr(
         lang,
         "To follow a topic, send /subscribe and the words, e.g. "

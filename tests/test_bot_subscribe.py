@@ -147,6 +147,15 @@ async def test_empty_filters_are_refused(env: BotEnv, text: str) -> None:
     assert await queries(env, 3018) == []
 
 
+async def test_a_filter_over_several_lines_is_kept_on_one(env: BotEnv) -> None:
+    user = env.user(3020, "en")
+    await user.send("/subscribe Kazakhstan\nstrike\tminers")
+    await user.next_message()
+    await user.press("✅ Save")
+    await user.next_message(containing="Saved")
+    assert await queries(env, 3020) == ["Kazakhstan strike miners"]
+
+
 async def test_cancel_stops_the_question(env: BotEnv) -> None:
     user = env.user(3006, "en")
     await user.send("/subscribe")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -86,6 +87,8 @@ async def _propose(update: Update, context: ContextTypes.DEFAULT_TYPE, query: st
     subscriber, _ = await subscriber_for(update, context)
     lang = subscriber.language
     services = get_services(context)
+    # One line, as /filters shows it (spaces inside a /regex/ are left alone).
+    query = re.sub(r"[\r\n\t\v\f]+", " ", query).strip()
     # Checked here as well as in the parser: the column holds 300 characters, no more.
     if len(query) > MAX_FILTER_LENGTH:
         await answer(update, context, render.filter_too_long(lang, len(query), MAX_FILTER_LENGTH))

@@ -134,3 +134,24 @@ def test_bad_input_never_raises(text: str) -> None:
     u = understand(text, published=datetime(2024, 12, 30, tzinfo=UTC))
     assert u.category in ("crackdown", "strike", "protest_call", "other")
     assert "error" not in u.debug
+
+
+def test_the_event_sentence_names_the_city_even_when_another_is_named_more() -> None:
+    text = (
+        "Riot police fired on striking miners in Karaganda on Monday; 4 people were killed.\n"
+        "Miners in Karaganda have been on strike since March.\n"
+        "In Berlin, supporters will gather on Friday 8 March at 5pm outside the Kazakh Embassy."
+    )
+    u = understand(text, title="Miners shot in Karaganda", published=datetime(2024, 3, 5, tzinfo=UTC))
+    assert u.category == "crackdown" and u.killed == 4
+    assert [(e.city, e.timezone, e.venue) for e in u.events] == [("Berlin", "Europe/Berlin", "Kazakh Embassy")]
+    assert u.events[0].start.isoformat() == "2024-03-08T17:00:00+01:00"
+
+
+def test_a_weekday_in_a_report_points_back() -> None:
+    u = understand(
+        "Police arrested 49 protesters Thursday after they blocked the steps of the Capitol.",
+        published=datetime(2003, 2, 28, tzinfo=UTC),
+    )
+    assert u.category == "crackdown" and u.arrested == 49
+    assert u.events == []

@@ -84,9 +84,11 @@ def decide(scores: CueScores, has_event: bool, event_strength: float) -> tuple[s
     pc -= 4.0 * scores.get("neg_protest")
     values = {"crackdown": round(crack, 2), "strike": round(strike, 2), "protest_call": round(pc, 2)}
     # A strong protest call beats weak background cues (a report of earlier arrests in a call).
-    if has_event and pc >= 6 and crack < pc and strike < pc:
-        if crack >= 8 and crack >= 0.8 * pc:
-            return "crackdown", values
+    if has_event and pc >= 6 and crack < 4.5 and strike < pc:
+        return "protest_call", values
+    # A massacre report that ends with a call to protest is a crackdown with an event; a call
+    # that mentions earlier arrests in passing stays a call.
+    if has_event and pc >= 6 and crack < 0.5 * pc and strike < pc:
         return "protest_call", values
     if crack >= 4.5:
         return "crackdown", values

@@ -402,7 +402,7 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
         first.setdefault(name, h.start)
         value = 0.5
         if si == best:
-            value = 3.0
+            value = 5.0  # the sentence that gives the date names the place, whatever else is named more
         elif si in group:
             value = 1.5
         elif si in extended:
@@ -413,7 +413,7 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
             value += 0.5
         seg = segs[si] if si >= 0 else None
         if seg is not None and _BACKGROUND.search(seg.text[: max(0, h.start - seg.start)]):
-            value -= 2.0
+            value -= 3.5
         scores[name] = scores.get(name, 0.0) + value
     top = max(scores.values())
     winner = min((n for n in scores if scores[n] == top), key=lambda n: first[n])

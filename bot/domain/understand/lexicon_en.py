@@ -12,7 +12,7 @@ CUES = (
     # crackdown: state violence, arrests, killings of protesters or strikers
     cue("crackdown", "crackdown", 3, r"\bcrack(?:s|ed|ing)?\s+down\b|\bcrackdowns?\b"),
     cue("shot", "crackdown", 3, r"\bshot (?:dead|at)\b|\bshoot(?:ing)? (?:at|to kill|without warning)\b"),
-    cue("open_fire", "crackdown", 3, r"\bopen(?:ed)? fire\b|\bfired (?:on|at|into) (?:the )?(?:crowd|protesters|demonstrators|workers)"),
+    cue("open_fire", "crackdown", 3, r"\bopen(?:ed)? fire\b|\bfired (?:on|at|into) (?:the )?(?:\w+ )?(?:crowds?|protesters|demonstrators|workers|miners|strikers|marchers|students)"),
     cue("massacre", "crackdown", 3, r"\bmassacres?\b"),
     cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|\bpolice (?:violence|brutality)\b"),
     cue("weapons", "crackdown", 3.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),

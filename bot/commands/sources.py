@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import datetime
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from defusedxml import ElementTree as SafeET
@@ -281,4 +281,5 @@ def write_opml(sources: list[repo.SourceView], now: datetime) -> str:
         if s.timezone:
             attrs["timezone"] = s.timezone
         SubElement(body, "outline", attrs)
+    indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + tostring(root, encoding="unicode")

@@ -49,9 +49,9 @@ class Resolution:
     suggestions: list[Place] = field(default_factory=list)  # near misses when nothing matched
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _City:
-    name: str  # the spelling that was indexed (as written in the data set)
+    # One object per city, shared by all its spellings in the index (it is ~240,000 keys).
     zone: str
     country: str
     population: int
@@ -107,6 +107,7 @@ def _build_cities() -> dict[str, tuple[_City, ...]]:
         if zone not in zones:
             continue
         names = [raw["name"], *raw.get("alternatenames", [])]
+        city = _City(zone=zone, country=raw["countrycode"], population=raw["population"])
         seen: set[str] = set()
         for name in names:
             # Airport codes ("ALA", "LON") would collide with real words; skip short all-caps.
@@ -118,9 +119,7 @@ def _build_cities() -> dict[str, tuple[_City, ...]]:
             if len(key) < 2 or key in seen:
                 continue
             seen.add(key)
-            index.setdefault(key, []).append(
-                _City(name=name, zone=zone, country=raw["countrycode"], population=raw["population"])
-            )
+            index.setdefault(key, []).append(city)
     return {
         key: tuple(sorted(found, key=lambda c: -c.population)) for key, found in index.items()
     }
@@ -154,8 +153,8 @@ def _offset_zone(key: str) -> str | None:
     return f"Etc/GMT{sign}{hours}"
 
 
-def _places(cities: tuple[_City, ...]) -> list[Place]:
-    """One Place per distinct zone, most populous city first."""
+def _places(cities: tuple[_City, ...], label: str) -> list[Place]:
+    """One Place per distinct zone, most populous city first, all named `label`."""
     out: list[Place] = []
     zones: set[str] = set()
     for city in cities:
@@ -165,7 +164,7 @@ def _places(cities: tuple[_City, ...]) -> list[Place]:
         if city.zone in zones:
             continue
         zones.add(city.zone)
-        out.append(Place(zone=city.zone, city=city.name, country=city.country))
+        out.append(Place(zone=city.zone, city=label, country=city.country))
     return out
 
 
@@ -180,7 +179,8 @@ def resolve_timezone(query: str, limit: int = 3) -> Resolution:
     cities = _cities().get(key)
     if cities and "/" not in text:
         # A city reading wins over a zone's last part ("London"), so other Londons show too.
-        places = _places(cities)
+        typed = " ".join(text.split())
+        places = _places(cities, typed if typed != typed.lower() else typed.title())
         return Resolution(place=places[0], others=places[1 : 1 + limit])
     zones = _zones()
     compact = key.replace(" / ", "/")
@@ -203,7 +203,8 @@ def suggest(key: str, limit: int = 3) -> list[Place]:
         ratio = difflib.SequenceMatcher(None, key, name).ratio()
         if name in cities:
             city = cities[name][0]
-            scored.append((ratio, city.population, Place(city.zone, city.name, city.country)))
+            # The index keeps folded spellings only; title case reads well for a suggestion.
+            scored.append((ratio, city.population, Place(city.zone, name.title(), city.country)))
         elif name in zones:
             scored.append((ratio, 0, Place(zones[name])))
     scored.sort(key=lambda s: (-round(s[0], 2), -s[1]))

@@ -229,36 +229,47 @@ class Sender:
         """Claim, triage and render up to `limit` rows; returns how many were claimed."""
         services = self.services
         now = services.clock()
-        jobs: list[Job] = []
+        # three short transactions, so that the write lock (one writer on SQLite) is never held
+        # while rendering: the writer's commits of sent marks must not wait behind us
         async with services.sessions() as session, session.begin():
             await outbox.release_quiet(session, now)
             rows = await outbox.claim_due(
                 session, owner=self.owner, now=now, limit=limit, lease=self.lease
             )
-            if not rows:
-                return 0
+        if not rows:
+            return 0
+        async with services.sessions() as session:
             context = await _Context.load(session, rows)
-            depth: dict[int, int] = {}
-            for row in rows:
-                job = await self._triage(session, context, row, now)
-                if job is None:
-                    continue
-                position = len(self._chats.get(job.chat_id, ())) + depth.get(job.chat_id, 0)
-                wait = self._chat_wait(position, job.group)
-                if wait > self.lease.total_seconds() / 2:
-                    # it could not go before our lease ends: back to the table, due when its
-                    # turn comes, so one busy chat never holds leases it cannot use
-                    await outbox.mark_retry(
-                        session,
-                        row.id,
-                        self.owner,
-                        now + timedelta(seconds=wait),
-                        None,
-                        count_attempt=False,
-                    )
-                    continue
-                depth[job.chat_id] = depth.get(job.chat_id, 0) + 1
-                jobs.append(job)
+        jobs: list[Job] = []
+        finals: list[tuple[int, str, str | None, datetime | None, int]] = []
+        depth: dict[int, int] = {}
+        for row in rows:
+            job = self._triage(finals, context, row, now)
+            if job is None:
+                continue
+            position = len(self._chats.get(job.chat_id, ())) + depth.get(job.chat_id, 0)
+            wait = self._chat_wait(position, job.group)
+            if wait > self.lease.total_seconds() / 2:
+                # it could not go before our lease ends: back to the table, due when its
+                # turn comes, so one busy chat never holds leases it cannot use
+                finals.append(
+                    (row.id, "pending", None, now + timedelta(seconds=wait), row.attempts - 1)
+                )
+                continue
+            depth[job.chat_id] = depth.get(job.chat_id, 0) + 1
+            jobs.append(job)
+        if finals:
+            async with services.sessions() as session, session.begin():
+                for delivery_id, status, error, at, attempts in finals:
+                    if status == "pending":
+                        await outbox.mark_retry(
+                            session, delivery_id, self.owner, at or now, error, attempts=attempts
+                        )
+                    else:
+                        await outbox.mark_final(
+                            session, delivery_id, self.owner, status, error, at, attempts=attempts
+                        )
+                    self.stats[status] = self.stats.get(status, 0) + 1
         for job in jobs:
             self._enqueue_job(job)
         return len(rows)
@@ -269,55 +280,56 @@ class Sender:
             return (position // self.limits.group_per_minute) * 60.0
         return position * (1.0 / self.limits.private_per_second + self.limits.margin)
 
-    async def _triage(
-        self, session: Any, ctx: _Context, row: Delivery, now: datetime
+    def _triage(
+        self,
+        finals: list[tuple[int, str, str | None, datetime | None, int]],
+        ctx: _Context,
+        row: Delivery,
+        now: datetime,
     ) -> Job | None:
         """Decide what happens to one claimed row; a Job when it should go now."""
         sub = ctx.subscribers.get(row.subscriber_id)
         settings = self.services.settings
         urgent = row.priority == outbox.PRIORITY_URGENT and row.kind == "broadcast"
 
-        async def final(status: str, error: str, at: datetime | None = None) -> None:
+        def final(status: str, error: str, at: datetime | None = None) -> None:
             # nothing was tried: the claim's attempt does not count
-            await outbox.mark_final(
-                session, row.id, self.owner, status, error, at, attempts=row.attempts - 1
-            )
-            self.stats[status] = self.stats.get(status, 0) + 1
+            finals.append((row.id, status, error, at, row.attempts - 1))
 
         if sub is None or sub.blocked:
-            await final("dropped", "Blocked")
+            final("dropped", "Blocked")
             return None
         if sub.paused and not urgent:
-            await final("dropped", "Paused")
+            final("dropped", "Paused")
             return None
         zone = zone_or(sub.timezone, settings.timezone)
         event = ctx.events.get(row.event_id) if row.event_id else None
         if row.kind in ("card", "reminder", "update"):
             if event is None:
-                await final("dropped", "EventGone")
+                final("dropped", "EventGone")
                 return None
             if row.kind != "update" and event.status == "cancelled":
-                await final("cancelled", "EventCancelled")
+                final("cancelled", "EventCancelled")
                 return None
             if row.kind == "reminder" and event.start_at <= now:
-                await final("dropped", "EventPassed")
+                final("dropped", "EventPassed")
                 return None
             ends = event.end_at or event.start_at + timedelta(
                 days=1 if event.all_day else 0, hours=3
             )
             if row.kind == "card" and ends <= now:
-                await final("dropped", "EventPassed")
+                final("dropped", "EventPassed")
                 return None
             if row.kind == "card" and ctx.dismissed(row.subscriber_id, event.id):
-                await final("cancelled", "NotInterested")
+                final("cancelled", "NotInterested")
                 return None
         if row.kind == "alert" and sub.digest_hour is not None:
-            await final("held", outbox.HOLD_DIGEST)
+            final("held", outbox.HOLD_DIGEST)
             return None
         if not urgent and row.kind != "digest":
             until = quiet_until(now, zone, sub.quiet_start, sub.quiet_end)
             if until is not None:
-                await final("held", outbox.HOLD_QUIET, until)
+                final("held", outbox.HOLD_QUIET, until)
                 return None
         try:
             out, extra = self._render(ctx, row, sub, zone, event, now)
@@ -325,10 +337,10 @@ class Sender:
             log.exception(
                 "render failed for delivery %s (%s): %s", row.id, row.kind, type(exc).__name__
             )
-            await final("failed", f"Render:{type(exc).__name__}")
+            final("failed", f"Render:{type(exc).__name__}")
             return None
         if out is None:
-            await final("dropped", "Gone")
+            final("dropped", "Gone")
             return None
         return Job(
             delivery_id=row.id,

@@ -210,3 +210,36 @@ def test_qualifiers_against_classified_items_and_events() -> None:
         "Oil strike", "Police watch", "strike", "en", [], ["KZ"], "Reuters World"
     )
     assert index.match_ids(strike) == [2, 4]
+
+
+def test_learning_term_frequencies_keeps_results_exact() -> None:
+    queries = [
+        "almaty strike",
+        "aktau strike",
+        "strike -police",
+        "(almaty OR aktau) strike",
+        '"oil workers" strike',
+        "strike* country:KZ",
+        "category:any workers",
+    ]
+    index = MatcherIndex()
+    index.LEARN_AFTER = 10
+    index._next_learn = 10
+    for n, query in enumerate(queries):
+        index.add(n, n, query)
+    towns = ["almaty", "aktau", "astana"]
+    batch = [
+        MatchableItem(
+            f"Strike in {towns[n % 3]}",
+            "oil workers strike " + ("police" if n % 4 == 0 else "today"),
+            ["strike", "crackdown", "other"][n % 3],
+            countries=["KZ"] if n % 2 else [],
+        )
+        for n in range(60)
+    ]
+    parsed = [parse_filter(q) for q in queries]
+    for item in batch:
+        assert index.match_ids(item) == [n for n, q in enumerate(parsed) if evaluate(q, item)]
+    assert index.refile_common() > 0  # "strike" is in every item: its filters found better triggers
+    for item in batch[:10]:
+        assert index.match_ids(item) == [n for n, q in enumerate(parsed) if evaluate(q, item)]

@@ -17,6 +17,7 @@ How it works, briefly:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -44,13 +45,16 @@ from bot.domain.filters.syntax import (
     positive_atoms,
     regex_options,
 )
-from bot.domain.filters.text import BOUNDARY, inflected_match, normalize, word_anchor, words_of
+from bot.domain.filters.text import BOUNDARY, inflected_match, normalize, word_anchor
 
 
 @lru_cache(maxsize=16384)
 def _parse(query: str) -> FilterQuery:
     """Parse with a cache: many subscribers write the same filter ("Kazakhstan")."""
     return parse_filter(query)
+
+
+_NON_WORD = re.compile(r"\W+")
 
 
 class FilterHit(NamedTuple):
@@ -120,6 +124,7 @@ class _Expr:
     # until a filter joins or leaves (most hits of a busy item come from these lists).
     hits: list[FilterHit] | None = None
     hit_cache: dict[tuple[int, ...], list[FilterHit]] | None = None  # the same for the others
+    eid: int = -1  # its id in the index
 
 
 @dataclass
@@ -299,7 +304,9 @@ class MatcherIndex:
         )
         quals = tuple(dict.fromkeys(ids[id(a)] for a in positive_nodes if isinstance(a, Qualifier)))
         atoms = tuple(dict.fromkeys(ids.values()))
-        self._exprs[expr_id] = _Expr(key, check, conj, atoms, positive, quals, shape, None)
+        self._exprs[expr_id] = _Expr(
+            key, check, conj, atoms, positive, quals, shape, None, eid=expr_id
+        )
         self._expr_ids[key] = expr_id
         # Filed at the next refresh: after a bulk load the term counts are known and one pass
         # files everything; otherwise a handful of new expressions are filed then.
@@ -356,6 +363,25 @@ class MatcherIndex:
         self._unfiled = set()
         for expr_id in self._exprs:
             self._file(expr_id)
+
+    def refile_common(self, share: float = 0.02) -> int:
+        """File again the expressions triggered by terms found in more than `share` of items.
+
+        Only those can gain from a better trigger, so this costs a fraction of retrigger().
+        Returns how many expressions were filed again.
+        """
+        if self._observed < self.LEARN_AFTER:
+            return 0
+        common = [a for a, n in self._seen.items() if n > share * self._observed]
+        expr_ids: set[int] = set()
+        for atom in common:
+            expr_ids.update(expr.eid for _, expr in self._conj_postings.get(atom, ()))
+            expr_ids.update(self._postings.get(atom, ()))
+        self._costs.clear()
+        for expr_id in expr_ids:
+            self._unfile(expr_id)
+            self._file(expr_id)
+        return len(expr_ids)
 
     def _cost(self, atom_id: int) -> float:
         cost = self._costs.get(atom_id)
@@ -553,9 +579,9 @@ class MatcherIndex:
         self._seen.update(present)
         self._observed += 1
         if self._observed >= self._next_learn:
-            # Learn which terms are common, early and then rarely (retriggering costs a pass).
+            # Learn which terms are common, early and then rarely.
             self._next_learn *= 8
-            self.retrigger()
+            self.refile_common()
         hits: list[FilterHit] = []
         conj_postings = self._conj_postings
         for atom in present:
@@ -609,8 +635,10 @@ class MatcherIndex:
         """The atoms that hold for the item."""
         title = normalize(item.title)
         body = normalize(item.text)
-        tokens = [*words_of(title), BOUNDARY, *words_of(body)]
-        stream = " " + " ".join(tokens) + " "
+        # The words joined by single spaces, in one regex pass per part (same words as \w+).
+        parts = [_NON_WORD.sub(" ", title).strip(), BOUNDARY, _NON_WORD.sub(" ", body).strip()]
+        stream = " " + " ".join(p for p in parts if p) + " "
+        tokens: list[str] | None = None
         pids: set[int] = set()
         for automaton in (self._main, self._delta):
             if automaton is not None:
@@ -627,6 +655,8 @@ class MatcherIndex:
             found = phrases.get(pid)
             if found:
                 places = self._token_places(stream, self._patterns[pid])
+                if tokens is None:
+                    tokens = stream.split(" ")[1:-1]
                 for atom in found:
                     if self._phrase_holds(tokens, places, atom):
                         present.add(atom)

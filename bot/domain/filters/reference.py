@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import re2
 
@@ -65,11 +66,19 @@ def qualifier_values(item: MatchableItem) -> dict[str, set[str]]:
     if item.lang:
         values["lang"].add(item.lang[:2].lower())
     if item.source:
-        words = words_of(normalize(item.source))
-        for start in range(len(words)):
-            for stop in range(start + 1, len(words) + 1):
-                values["source"].add(" ".join(words[start:stop]))
+        values["source"].update(source_values(item.source))
     return values
+
+
+@lru_cache(maxsize=4096)
+def source_values(name: str) -> frozenset[str]:
+    """Every run of words of a source's name: source:start matches "Labour Start"."""
+    words = words_of(normalize(name))
+    return frozenset(
+        " ".join(words[start:stop])
+        for start in range(len(words))
+        for stop in range(start + 1, min(len(words), start + 8) + 1)
+    )
 
 
 def read_item(item: MatchableItem) -> ReadItem:

@@ -43,6 +43,9 @@ _FOLD = _build_fold_table()
 
 def normalize(text: str) -> str:
     """NFKC, case folding, ё→е and diacritics folded: the form both filters and items are read in."""
+    if text.isascii():
+        # ASCII is already NFKC and has nothing to fold: skip both passes (most English news).
+        return text.casefold()
     return unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
 
 

@@ -400,6 +400,7 @@ def parse_ics(body: bytes, url: str, timezone: str | None, now: datetime) -> Par
                         default_name
                         if event.tz is default_tz
                         else _zone_name(event.tz, default_name),
+                        start.isoformat() if recurring else None,
                     )
                 )
                 if len(items) >= MAX_ITEMS:
@@ -417,6 +418,7 @@ def _ics_item(
     end: datetime | None,
     url: str,
     zone_name: str,
+    recurrence: str | None,
 ) -> ParsedItem:
     summary = one_line(_text(component, "summary"))
     description = _text(component, "description")
@@ -441,10 +443,14 @@ def _ics_item(
         "location": location,
         "timezone": zone_name,
         "status": status,
+        # The occurrence's original start: what tells the occurrences of one UID apart (and
+        # finds an occurrence again when it is moved).
+        "recurrence_id": recurrence,
     }
     return ParsedItem(
         guid=guid,
-        story_key=story_key(link, f"ics\n{guid}"),
+        # Every occurrence of a recurring event is its own story, even when they share a URL.
+        story_key=story_key(None if recurrence else link, f"ics\n{guid}"),
         link=link,
         title=summary,
         text=text,

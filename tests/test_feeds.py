@@ -249,6 +249,7 @@ def test_ics_events_with_tzid_recurrence_and_overrides() -> None:
         "location": "62 South Audley Street, London",
         "timezone": "Europe/London",
         "status": "confirmed",
+        "recurrence_id": None,
     }
     assert picket.link == "https://union.example/actions/picket-1"
     assert "Bring banners." in picket.text and "South Audley" in picket.text
@@ -261,6 +262,9 @@ def test_ics_events_with_tzid_recurrence_and_overrides() -> None:
     moved = by_guid["weekly@union.example:2026-12-23T18:00:00+00:00"]
     assert moved.ics_event["start"] == "2026-12-23T17:00:00+00:00"
     assert moved.title == "Weekly vigil (early, Christmas)"
+    assert moved.ics_event["recurrence_id"] == "2026-12-23T18:00:00+00:00"
+    # each occurrence is its own story
+    assert len({by_guid[g].story_key for g in weekly}) == len(weekly)
     floating = by_guid["floating@union.example"].ics_event
     assert (
         floating["start"] == "2026-12-05T10:00:00+05:00" and floating["timezone"] == "Asia/Almaty"

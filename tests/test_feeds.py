@@ -351,3 +351,23 @@ def test_dense_and_ancient_recurrences_stay_cheap() -> None:
     feed = parse_ics(dense, "https://u/", None, NOW)
     assert not any(i.guid.startswith("old-secondly") for i in feed.items)
     assert sum(i.guid.startswith("new-minutely") for i in feed.items) == 200
+
+
+async def test_ics_occurrences_become_separate_events(services: Any, server: FeedServer) -> None:
+    from bot.storage.models import Event
+    from jobs.understand import understand_new_items
+
+    services.clock.set(NOW)
+    url = server.route("/cal.ics", Reply(200, ICS.encode(), {"Content-Type": "text/calendar"}))
+    async with services.sessions() as session, session.begin():
+        await repo.add_source(session, url, NOW, kind="ics")
+    await poll_due_sources(services)
+    await understand_new_items(services)
+    async with services.sessions() as session:
+        keys = list(await session.scalars(select(Event.event_key)))
+        moved = await session.scalar(
+            select(Event).where(Event.event_key.like("ics:weekly@union.example:2026-12-23%"))
+        )
+    weekly = [k for k in keys if k.startswith("ics:weekly@")]
+    assert len(weekly) == 8 and len(set(weekly)) == 8
+    assert moved is not None and moved.start_at == datetime(2026, 12, 23, 17, 0, tzinfo=UTC)

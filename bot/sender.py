@@ -504,6 +504,15 @@ class Sender:
                 )
                 continue
             await self._slots.acquire()
+            if (
+                not self._ready
+                or self._ready[0][2] != chat_id
+                or self._chats.get(chat_id) is not queue
+                or queue[0] is not job
+            ):
+                # things moved while we waited for a free slot: decide again
+                self._slots.release()
+                continue
             heapq.heappop(self._ready)
             self._scheduled.discard(chat_id)
             queue.popleft()

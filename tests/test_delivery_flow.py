@@ -182,3 +182,35 @@ async def test_settings_submenu_changes_delivery_settings(bot_env) -> None:
         sub = await session.get(Subscriber, sid)
     assert (sub.quiet_start, sub.quiet_end, sub.digest_hour) == (22 * 60, 7 * 60, 8)
     assert sub.reminder_leads == "3h,30m" and sub.auto_follow is False
+
+
+async def test_russian_subscriber_gets_russian_card_and_reminder(bot_env) -> None:
+    services, clock = bot_env.services, bot_env.clock
+    clock.set(datetime(2026, 12, 19, 9, 0, tzinfo=UTC))
+    user = bot_env.user(3005, lang="ru")
+    sid = await add_subscriber(services, 3005, language="ru", timezone="Asia/Almaty")
+    start = datetime(2026, 12, 21, 9, 0, tzinfo=UTC)  # 14:00 in Almaty
+    eid = await add_event(
+        services,
+        start,
+        timezone="Asia/Almaty",
+        title="Митинг",
+        venue="Площадь Абая",
+        city="Алматы",
+        address=None,
+    )
+    await queue(services, sid, "card", f"card:{eid}", event_id=eid)
+    sender = Sender(services, bot_env.app.bot)
+    assert await sender.send_due() == 1
+    card = user.inbox[0]
+    assert "Акция: Митинг" in card.text and "14:00" in card.text
+    assert card.button_texts() == ["🔔 Напомнить", "📅 В календарь", "Не интересно"]
+    async with services.sessions() as session, session.begin():
+        from bot.storage.follows import follow_event
+
+        await follow_event(session, sid, eid, clock(), leads=(timedelta(days=1),))
+    clock.set(start - timedelta(days=1))
+    assert (await queue_due_reminders(services)).queued == 1
+    assert await sender.send_due() == 1
+    assert user.inbox[-1].text.startswith("⏰ Завтра, ")
+    assert "Площадь Абая, Алматы" in user.inbox[-1].text

@@ -43,7 +43,7 @@ async def queue_due_reminders(services: Services, limit: int = BATCH) -> RemindS
                 .order_by(Reminder.due_at, Reminder.id)
                 .limit(limit)
             )
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True, of=Reminder)
             rows = list(await session.execute(query))
             for reminder, event in rows:

@@ -44,17 +44,9 @@ def build_ics(event: EventInfo, now: datetime, domain: str = "tocsin.invalid") -
     if event.status == "cancelled":
         vevent.add("status", "CANCELLED")
     cal.add_component(vevent)
-    try:
-        cal.add_missing_timezones()
-    except Exception:  # older icalendar: UTC times are still correct everywhere
-        return _utc_calendar(cal, event)
-    return cal.to_ical()
-
-
-def _utc_calendar(cal: Calendar, event: EventInfo) -> bytes:
-    for component in cal.walk("VEVENT"):
-        if not event.all_day:
-            component["dtstart"].dt = event.start_at
+    adder = getattr(cal, "add_missing_timezones", None)
+    if adder is not None:  # icalendar 6+: VTIMEZONE for the TZID used, from zoneinfo
+        adder()
     return cal.to_ical()
 
 

@@ -318,7 +318,7 @@ async def cancel_reminder(session: AsyncSession, subscriber_id: int, reminder_id
         )
         .values(status="cancelled")
     )
-    return bool(result.rowcount)
+    return int(getattr(result, "rowcount", 0) or 0) > 0
 
 
 async def upcoming_events(

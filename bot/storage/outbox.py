@@ -146,7 +146,7 @@ async def mark_sent(
         )
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 async def mark_retry(
@@ -177,7 +177,7 @@ async def mark_retry(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 async def mark_final(
@@ -207,7 +207,7 @@ async def mark_final(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return _rowcount(result) > 0
 
 
 async def drop_subscriber_pending(session: AsyncSession, subscriber_id: int, error: str) -> int:
@@ -224,7 +224,7 @@ async def drop_subscriber_pending(session: AsyncSession, subscriber_id: int, err
         .values(status="dropped", last_error=error[:100], lease_owner=None, lease_until=None)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)
 
 
 async def release_quiet(session: AsyncSession, now: datetime) -> int:
@@ -239,7 +239,7 @@ async def release_quiet(session: AsyncSession, now: datetime) -> int:
         .values(status="pending", last_error=None)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)
 
 
 async def release_digest_holds(session: AsyncSession, subscriber_id: int, now: datetime) -> int:
@@ -254,7 +254,7 @@ async def release_digest_holds(session: AsyncSession, subscriber_id: int, now: d
         .values(status="pending", last_error=None, next_attempt_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)
 
 
 async def broadcast_counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
@@ -278,7 +278,7 @@ async def cancel_broadcast(session: AsyncSession, broadcast_id: int) -> int:
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)
 
 
 async def outbox_stats(session: AsyncSession, now: datetime) -> dict[str, Any]:
@@ -305,7 +305,7 @@ async def mark_sent_many(
     sender's group commit."""
     if not sent:
         return
-    table = Delivery.__table__
+    table: Any = Delivery.__table__
     statement = (
         update(table)
         .where(
@@ -327,3 +327,8 @@ async def mark_sent_many(
         statement,
         [{"b_id": i, "b_message_id": mid, "b_attempts": n} for i, mid, n in sent],
     )
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (CursorResult.rowcount; typed loosely by SQLAlchemy)."""
+    return int(getattr(result, "rowcount", 0) or 0)

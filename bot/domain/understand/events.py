@@ -49,6 +49,8 @@ def _past_tense(sentence: str) -> bool:
     return bool(_PAST_TENSE.search(sentence)) and not _FUTURE_TENSE.search(sentence)
 
 
+# "15 марта 2014, 08:00", "26th February 2021 | 12:50 PM": when the page was written
+_STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
@@ -156,12 +158,12 @@ def extract_events(
     for c in chosen:
         pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
         if len(pairs) > 1 and not multi:
-            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids)
+            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published)
             for t, p in pairs:
                 events.append(_variant(base, c.day, t, p))
             debug["same_day_events"] = len(pairs)
             continue
-        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids))
+        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published))
     return events, debug
 
 
@@ -224,6 +226,8 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     best_si = next(i for i in c.seg_ids if segs[i].start <= c.mention.start < segs[i].end + 1)
     order = [best_si] + [i for i in c.seg_ids if i != best_si]
     for si in order:
+        if si != best_si and not ({"protest", "call"} & kinds[si] or _START_CUE.search(segs[si].text)):
+            continue  # another mention of the day on a bare line (a page stamp "15 марта, 08:00")
         options = [t for t in seg_times.get(si, ()) if not t.other_zone]
         if options:
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
@@ -231,7 +235,8 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     # structured announcements put the time on the next line
     for si in order:
         for j in (si + 1, si + 2):
-            if j < len(segs) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
+            if j < len(segs) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())) \
+                    and not _STAMP.search(segs[j].text):
                 options = [t for t in seg_times.get(j, ()) if not t.other_zone]
                 if options:
                     return options[0]
@@ -253,7 +258,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
 def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:
     city = None
     m = _POSSESSIVE.match(v)
-    if m:
+    if m and m.group(1) in cities:
         city = m.group(1)
         v = v[m.end() :]
     first = v.split(" ", 1)
@@ -266,7 +271,7 @@ def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:
 def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kinds: list[set[str]],
            seg_dates: dict[int, list[DateMention]], seg_times: dict[int, list[TimeMention]],
            seg_places: dict[int, list[PlaceMention]], city_hits: list[CityHit], zone_name: str,
-           multi: bool, title_ids: set[int]) -> ExtractedEvent:
+           multi: bool, title_ids: set[int], published: date | None = None) -> ExtractedEvent:
     t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi)
     best_si = _seg_index(segs, starts, c.mention.start)
     group = [best_si] + [i for i in c.seg_ids if i != best_si]
@@ -284,6 +289,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     venue = address = None
     venue_city = None
     venue_end = -1
+    venue_seg = -1
     # "Where:" / "Место проведения" lines say where, whatever else the date line names
     where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
     near = where_lines + [si for si in near if si not in where_lines]
@@ -296,9 +302,10 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if v and v not in city_names:
                     venue, venue_city = v, vc
                     venue_end = p.end
+                    venue_seg = si
             elif p.kind == "address" and address is None:
                 address = p.text
-            elif p.kind == "venue" and venue is not None and address is None and _STREETLIKE.match(p.text):
+            elif p.kind == "venue" and venue is not None and address is None and _STREETLIKE.match(p.text) and venue_seg == si:
                 address = p.text
         if venue and address:
             break
@@ -328,7 +335,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             venue, address = m.group(1), m.group(2)
     elif address and not venue and not re.search(r"\d|\b(?:and|&)\b", address):
         venue, address = address, None
-    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c)
+    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published)
     zone = place.timezone if place else zone_name
     tz = ZoneInfo(zone)
     if t is not None:
@@ -373,7 +380,7 @@ _BACKGROUND = re.compile(
 
 
 def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
-               title_ids: set[int], c: _Candidate) -> Place | None:
+               title_ids: set[int], c: _Candidate, published: date | None = None) -> Place | None:
     """The event's city: named in the event's own sentence, in the title, named often; a city
     in a background clause ('since the protests in X', 'solidarity with X') counts less."""
     if venue_city:
@@ -414,6 +421,10 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
         seg = segs[si] if si >= 0 else None
         if seg is not None and _BACKGROUND.search(seg.text[: max(0, h.start - seg.start)]):
             value -= 3.5
+        elif seg is not None and published is not None and any(
+            int(y) < published.year for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", seg.text)
+        ) and si != best:
+            value -= 3.5  # "the Haymarket in Chicago in 1867": history, not the event
         scores[name] = scores.get(name, 0.0) + value
     top = max(scores.values())
     winner = min((n for n in scores if scores[n] == top), key=lambda n: first[n])

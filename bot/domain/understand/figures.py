@@ -33,9 +33,9 @@ def _value(token: str, lexicons: list[Lexicon]) -> int | None:
 
 _PAST_YEAR = re.compile(r"\b(?:in|since|of|в)\s+(?:\w+\s+)?((?:19|20)\d\d)\b")
 _VERB_FIRST = {
-    "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
-    "injured": re.compile(r"\b(?:injuring|wounding|injured|wounded|пострадали|пострадало|ранены|ранено)\s+(?:at least|more than|over|about|не менее|более|около|как минимум|ещё как минимум|еще как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
-    "arrested": re.compile(r"\b(?:arresting|detaining|arrested|detained|задержал\w*|задержано|задержаны|арестованы|арестовали)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?P<who>\w+)", re.I),
+    "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?:[\w-]+\s+){0,2}?(?P<who>\w+)\b", re.I),
+    "injured": re.compile(r"\b(?:injuring|wounding|injured|wounded|пострадали|пострадало|ранены|ранено)\s+(?:at least|more than|over|about|не менее|более|около|как минимум|ещё как минимум|еще как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?:[\w-]+\s+){0,2}?(?P<who>\w+)\b", re.I),
+    "arrested": re.compile(r"\b(?:arresting|detaining|arrested|detained|задержал\w*|задержано|задержаны|арестованы|арестовали)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?:[\w-]+\s+){0,2}?(?P<who>\w+)\b", re.I),
 }
 # "число задержанных составило 3 711", "the death toll rose to 12": the count after its noun.
 _COUNT_OF = {
@@ -47,7 +47,7 @@ _COUNT_OF = {
 # One person, named by a singular noun: "футболист умер", "a protester was shot dead".
 _SINGULAR = {
     "killed": re.compile(
-        r"\b(?:(?:a|one) (?:man|woman|protester|demonstrator|worker|striker|student|person|teenager|boy|girl|journalist) (?:was|has been) (?:killed|shot dead|beaten to death)|(?:мужчина|женщина|футболист|рабочий|шахт[её]р|протестующий|активист|демонстрант|подросток|журналист|человек) (?:умер|погиб|скончался|был убит)|в убийстве)\b",
+        r"\b(?:(?:a|one) (?:[\w-]+ ){0,3}?(?:man|woman|protester|demonstrator|worker|striker|student|person|teenager|boy|girl|journalist|farmer|miner|driver) (?:was|has been) (?:killed|shot dead|beaten to death)|killed (?:a|one) (?:[\w-]+ ){0,3}?(?:man|woman|protester|demonstrator|worker|striker|student|person|teenager|boy|girl|journalist|farmer|miner|driver)|(?:мужчина|женщина|футболист|рабочий|шахт[её]р|протестующий|активист|демонстрант|подросток|журналист|человек) (?:умер|погиб|скончался|был убит)|в убийстве)\b",
         re.I,
     ),
     "arrested": re.compile(
@@ -55,7 +55,7 @@ _SINGULAR = {
         re.I,
     ),
 }
-_PEOPLE = re.compile(r"^(?:people|persons|protesters|demonstrators|civilians|workers|activists|strikers|miners|students|человек|человека|людей|активист\w*|участник\w*|протестующ\w*|рабоч\w*|демонстрант\w*|граждан\w*|журналист\w*)$", re.I)
+_PEOPLE = re.compile(r"^(?:people|persons|protesters|demonstrators|civilians|workers|activists|strikers|miners|students|farmers|children|men|women|человек|человека|людей|активист\w*|участник\w*|протестующ\w*|рабоч\w*|демонстрант\w*|граждан\w*|журналист\w*)$", re.I)
 
 
 def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: date | None) -> tuple[dict[str, int | None], list[str]]:

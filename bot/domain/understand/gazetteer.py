@@ -306,6 +306,8 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
                 break  # «Сокольники» is a park or a company, not the town
             if "-" not in cand and re.search(r"(?:ском|ской|ского|скому|ским|ских)$", cand):
                 break  # 'на Буденновском' is an avenue named after the town
+            if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
+                break  # 'Нового величия' is an adjective, not Novi
             strong = bool(_STRONG_BEFORE.search(before))
             if n > 0 and text[words[n - 1].end() : start] == " " and not strong:
                 break  # 'Эдуард Иванов': a surname, not Ivanovo

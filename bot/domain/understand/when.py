@@ -236,6 +236,10 @@ def find_times(text: str) -> list[TimeMention]:
     # In a text that writes "2 p.m.", a bare "2:30" is afternoon too: nobody protests at 2:30 at night.
     twelve_hour = bool(re.search(r"\d\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])", text, re.I))
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
+    for m in _HOUR_WORD.finditer(text):
+        if free(m.start(), m.end()):
+            out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
+            taken.append((m.start("h"), m.end()))
     for m in _TIME_ANY.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -274,6 +278,8 @@ def find_times(text: str) -> list[TimeMention]:
     out.sort(key=lambda t: t.start)
     return out
 
+
+_HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?!\s*(?:до|[-–]))", re.I)
 
 _DURATION = re.compile(r"\b(?P<n>\w+)[- ]hours?[- ](?:long\s+)?(?:rally|protest|demonstration|picket|vigil|march|sit-in|meeting)", re.I)
 _RU_DURATION = re.compile(r"\b(?P<n>\w+)[- ]?час\w*\s+(?:митинг|пикет|акци)\w*", re.I)

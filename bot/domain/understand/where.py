@@ -46,7 +46,8 @@ _EN_ADDRESS = re.compile(
     re.M,
 )
 _CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE))*"
-_EN_CORNER = re.compile(r"(?:\b(?:at|[Ww]here:|corner of|Location:?|[A-Z]{2}) +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
+_EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|Location:?) +|\b[A-Z]{2} +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
+_STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
 
 _BAD_VENUE = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
@@ -160,6 +161,8 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
     for m in _EN_CORNER.finditer(text):
         a = m.group("a")
+        if not m.group("strong") and not _STREET_WORD.search(a):
+            continue  # "Peace and Solidarity" is not a street corner
         if re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Trump|Workers|Students)\b", a, re.I):
             continue
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))

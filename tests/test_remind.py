@@ -40,6 +40,10 @@ async def test_follow_event_rules(services) -> None:
         assert not await follow_event(session, sid, eid, now, auto=True)  # "Not interested" holds
         assert await follow_event(session, sid, eid, now)  # pressing "Remind me" overrides it
     assert [r.status for r in await _reminders(services, eid)] == ["pending"]
+    manual = await add_subscriber(services, 7001, auto_follow=False)
+    async with services.sessions() as session, session.begin():
+        assert not await follow_event(session, manual, eid, now, auto=True)
+        assert await follow_event(session, manual, eid, now)
     past = await add_event(services, now - timedelta(hours=1), event_key="past")
     async with services.sessions() as session, session.begin():
         assert not await follow_event(session, sid, past, now)

@@ -88,12 +88,15 @@ async def follow_event(
 ) -> bool:
     """Follow an event and schedule its reminders; False if already followed or not followable.
 
-    An automatic follow never overrides "Not interested"; pressing "Remind me" does.
+    An automatic follow (auto=True) happens only for subscribers who keep auto-follow on and never
+    overrides "Not interested"; pressing "Remind me" does.
     """
     event = await session.get(Event, event_id)
     subscriber = await session.get(Subscriber, subscriber_id)
     if event is None or subscriber is None or event.status == "cancelled" or event.start_at <= now:
         return False
+    if auto and not subscriber.auto_follow:
+        return False  # the subscriber switched automatic following off in /settings
     follow = await session.scalar(
         select(Follow).where(Follow.subscriber_id == subscriber_id, Follow.event_id == event_id)
     )

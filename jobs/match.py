@@ -67,6 +67,18 @@ def _one_per_subscriber(hits: list[FilterHit]) -> dict[int, FilterHit]:
     return chosen
 
 
+def _match_one(index: MatcherIndex, item: matching.ItemToMatch) -> dict[int, FilterHit]:
+    """The chosen hit per subscriber for one item; an item the matcher chokes on matches none.
+
+    One bad item must not hold back the ones behind it (it would be claimed again forever).
+    """
+    try:
+        return _one_per_subscriber(index.match(item.matchable))
+    except Exception as exc:  # noqa: BLE001 - logged by class, the item moves on
+        log.error("item %s could not be matched: %s", item.id, type(exc).__name__)
+        return {}
+
+
 async def match_understood_items(services: Any, limit: int = 500) -> int:
     """Match up to `limit` understood items; write alerts and cards; returns the items matched."""
     lock: asyncio.Lock = services.extras.setdefault("matcher_lock", asyncio.Lock())
@@ -81,9 +93,7 @@ async def match_understood_items(services: Any, limit: int = 500) -> int:
             if not claimed:
                 return 0
             # Matching is CPU work: off the event loop (the lock keeps the index unchanged).
-            results = await asyncio.to_thread(
-                lambda: [_one_per_subscriber(index.match(c.matchable)) for c in claimed]
-            )
+            results = await asyncio.to_thread(lambda: [_match_one(index, c) for c in claimed])
             wanted = {sid for chosen in results for sid in chosen}
             flags = await matching.subscriber_flags(session, wanted)
             need_queries = {hit.filter_id for chosen in results for hit in chosen.values()}

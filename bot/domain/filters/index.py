@@ -123,8 +123,9 @@ class _Expr:
     # A conjunction explains itself the same way every time: its hits are built once and reused
     # until a filter joins or leaves (most hits of a busy item come from these lists).
     hits: list[FilterHit] | None = None
-    hit_cache: dict[tuple[int, ...], list[FilterHit]] | None = None  # the same for the others
+    hit_cache: dict[frozenset[int], list[FilterHit]] | None = None  # the same for the others
     eid: int = -1  # its id in the index
+    atomset: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -305,7 +306,16 @@ class MatcherIndex:
         quals = tuple(dict.fromkeys(ids[id(a)] for a in positive_nodes if isinstance(a, Qualifier)))
         atoms = tuple(dict.fromkeys(ids.values()))
         self._exprs[expr_id] = _Expr(
-            key, check, conj, atoms, positive, quals, shape, None, eid=expr_id
+            key,
+            check,
+            conj,
+            atoms,
+            positive,
+            quals,
+            shape,
+            None,
+            eid=expr_id,
+            atomset=frozenset(atoms),
         )
         self._expr_ids[key] = expr_id
         # Filed at the next refresh: after a bulk load the term counts are known and one pass
@@ -604,7 +614,7 @@ class MatcherIndex:
 
     def _other_hits(self, expr: _Expr, present: set[int]) -> list[FilterHit]:
         """Hits of a non-conjunctive expression, cached by which of its terms were present."""
-        key = tuple(a for a in expr.atoms if a in present)
+        key = expr.atomset.intersection(present)
         cache = expr.hit_cache
         if cache is None:
             cache = expr.hit_cache = {}

@@ -102,7 +102,8 @@ async def _events_of(
             .order_by(Event.id)
         )
         for item_id, event_id, city, country, start, status in rows.all():
-            found.setdefault(item_id, []).append((event_id, city, country, start, status))
+            if item_id is not None:
+                found.setdefault(item_id, []).append((event_id, city, country, start, status))
     return found
 
 
@@ -186,6 +187,10 @@ async def mark_matched(session: AsyncSession, item_ids: Sequence[int]) -> None:
         await session.execute(update(Item).where(Item.id.in_(chunk)).values(stage="matched"))
 
 
+def _any_hits(index: MatcherIndex, batch: list[MatchableItem]) -> list[bool]:
+    return [bool(index.match(item)) for item in batch]
+
+
 async def preview_filter(
     session: AsyncSession, query: str, now: datetime, limit_examples: int = 2
 ) -> Preview:
@@ -240,7 +245,7 @@ async def preview_filter(
                 )
             )
         # Matching is CPU work: keep the event loop free for other chats meanwhile.
-        matched = await asyncio.to_thread(lambda b=batch: [bool(index.match(i)) for i in b])
+        matched = await asyncio.to_thread(_any_hits, index, batch)
         for row, hit in zip(rows, matched, strict=True):
             if not hit or row[1] in stories:
                 continue

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from bot.i18n import tr
 from bot.storage import sources as sources_repo
-from bot.storage.models import Delivery, Event, Item, Reminder, Subscriber
+from bot.storage.models import Base, Delivery, Event, Item, Reminder, Subscriber
 from jobs.poll import poll_due_sources
 from jobs.remind import queue_due_reminders
 from jobs.scheduler import run_pipeline
@@ -542,3 +542,128 @@ async def test_seed_report_in_russian(bot_env: BotEnv, feeds: FeedSite) -> None:
     """Scenario 2: the same for a Russian speaker, who asks to be reminded with the button."""
     problems = await live_the_seed(bot_env, feeds, "ru", 5102)
     assert problems == [], "\n".join(problems)
+
+
+async def rows_about(env: BotEnv, subscriber_id: int, chat_id: int) -> dict[str, int]:
+    """Rows in any table that point at this subscriber or carry this chat id."""
+    found: dict[str, int] = {}
+    async with env.services.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if column.name == "subscriber_id":
+                    condition = column == subscriber_id
+                elif isinstance(column.type, sa.Integer | sa.BigInteger) and not column.primary_key:
+                    condition = column == chat_id
+                else:
+                    continue
+                count = await session.scalar(
+                    select(sa.func.count()).select_from(table).where(condition)
+                )
+                if count:
+                    found[f"{table.name}.{column.name}"] = int(count)
+    return found
+
+
+@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
+async def test_only_the_followers_hear_it_and_pause_and_forget_hold(
+    bot_env: BotEnv, feeds: FeedSite
+) -> None:
+    """Scenario 3: football and Chile followers do not get the Kazakh story; a paused
+    subscriber gets nothing until /resume; one who /forget-s mid-way gets nothing more."""
+    env = prepare(bot_env)
+    feeds.publish("iv.xml", "International Viewpoint", [fixture_story("unrelated")])
+    await add_source(env, feeds.url("iv.xml"), "International Viewpoint")
+    follower = await join(env, 7_710_001, "en", "Kazakhstan")
+    football = await join(env, 7_710_002, "en", "football")
+    chile = await join(env, 7_710_003, "en", "Chile")
+    paused = await join(env, 7_710_004, "en", "Kazakhstan")
+    leaver = await join(env, 7_710_005, "en", "Kazakhstan")
+    await paused.send("/pause")
+    await paused.next_message(timeout=WAIT, containing="/resume")
+    row = await subscriber(env, paused.chat_id)
+    assert row is not None and row.paused
+    seen = {u.chat_id: len(u.inbox) for u in (follower, football, chile, paused, leaver)}
+
+    def news(user: Any) -> list[Any]:
+        return user.inbox[seen[user.chat_id] :]
+
+    # The seed report and, in the same poll, a strike in Chile.
+    await publish_the_seed(env, feeds, fixture_story("chile"))
+    env.start_sender()
+    for user in (follower, leaver):
+        await user.wait_for(lambda u: alerts(u) and cards(u), timeout=WAIT)
+    await chile.wait_for(lambda u: any(m.text.startswith("✊") for m in news(u)), timeout=WAIT)
+    await settled(env)
+    # The Chile follower hears of the Chile strike alone; the football follower of nothing.
+    assert [m.text.splitlines()[1] for m in news(chile)] == [
+        "Chile: miners strike at the Escondida copper mine"
+    ]
+    assert news(football) == []
+    assert news(paused) == []
+    assert "Escondida" not in " ".join(m.text for m in follower.inbox)
+
+    # The leaver erases themselves after the alert and card (and the automatic follow).
+    leaver_row = await subscriber(env, leaver.chat_id)
+    assert leaver_row is not None
+    assert len(await reminder_rows(env, leaver.chat_id)) == 2
+    await leaver.send("/forget")
+    await leaver.next_message(timeout=WAIT, containing="?")
+    await leaver.press("Yes, erase everything")
+    await leaver.next_message(timeout=WAIT, containing="erased")
+    assert await rows_about(env, leaver_row.id, leaver.chat_id) == {}
+    seen[leaver.chat_id] = len(leaver.inbox)
+
+    # The paused subscriber comes back; the next Kazakh story reaches them.
+    await paused.send("/resume")
+    await paused.next_message(timeout=WAIT)
+    seen[paused.chat_id] = len(paused.inbox)
+    env.clock.set(datetime(2011, 12, 20, 8, 30, tzinfo=UTC))
+    followup = fixture_story("followup")
+    feeds.publish("iv.xml", "International Viewpoint", [seed_story(), followup])
+    await poll_and_process(env)
+    await paused.wait_for(lambda u: len(alerts(u)) == 1, timeout=WAIT)
+    await follower.wait_for(lambda u: len(alerts(u)) == 2, timeout=WAIT)
+    await settled(env)
+    assert followup.title in alerts(paused)[0].text
+    # The day before the protest: the follower is reminded, the leaver is not.
+    env.clock.set(EVENT_START - timedelta(days=1))
+    assert (await queue_due_reminders(env.services)).queued == 1
+    await follower.wait_for(lambda u: len(reminders(u)) == 1, timeout=WAIT)
+    await settled(env)
+    assert news(leaver) == []
+    assert news(football) == []
+    assert len(news(paused)) == 1  # the follow-up alone: the seed was matched while paused
+    assert await rows_about(env, leaver_row.id, leaver.chat_id) == {}
+
+
+@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
+async def test_same_story_from_a_second_source_alerts_once(
+    bot_env: BotEnv, feeds: FeedSite
+) -> None:
+    """Scenario 4: the report republished elsewhere with utm_ parameters alerts once."""
+    env = prepare(bot_env)
+    feeds.publish("iv.xml", "International Viewpoint", [fixture_story("unrelated")])
+    feeds.publish("mirror.xml", "Chtodelat News", [])
+    await add_source(env, feeds.url("iv.xml"), "International Viewpoint")
+    await add_source(env, feeds.url("mirror.xml"), "Chtodelat News")
+    user = await join(env, 7_720_001, "en", "Kazakhstan")
+
+    await publish_the_seed(env, feeds)
+    env.start_sender()
+    await user.wait_for(lambda u: alerts(u) and cards(u), timeout=WAIT)
+    await settled(env)  # the card's venue too, before the clock moves on
+    # An hour later the mirror carries the same report, its link dressed with tracking tags.
+    env.clock.advance(timedelta(hours=1))
+    feeds.publish("mirror.xml", "Chtodelat News", [seed_story(TRACKED_LINK, "chtodelat-2413")])
+    await poll_and_process(env)
+    await settled(env)
+    async with env.services.sessions() as session:
+        items = list(await session.scalars(select(Item).where(Item.title == seed_story().title)))
+        events = list(await session.scalars(select(Event)))
+        queued = list(await session.scalars(select(Delivery.dedup_key)))
+    assert len(items) == 2 and items[0].source_id != items[1].source_id
+    assert items[0].story_key == items[1].story_key
+    assert all(i.stage == "matched" for i in items)
+    assert len(events) == 1
+    assert sorted(queued) == [f"card:{events[0].id}", f"story:{items[0].story_key}"]
+    assert len(alerts(user)) == 1 and len(cards(user)) == 1

@@ -33,6 +33,7 @@ OWN2 = ROOT / "tests" / "fixtures" / "understand" / "labelled-2.jsonl"
 # Labelled and committed before its first scoring, after all tuning: the unseen measurement.
 OWN3 = ROOT / "tests" / "fixtures" / "understand" / "labelled-3.jsonl"
 OWN4 = ROOT / "tests" / "fixtures" / "understand" / "labelled-4.jsonl"
+OWN5 = ROOT / "tests" / "fixtures" / "understand" / "labelled-5.jsonl"
 
 
 def held_out(record_id: str) -> bool:
@@ -195,9 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     own2 = load(OWN2)
     own3 = load(OWN3)
     own4 = load(OWN4)
+    own5 = load(OWN5)
     for extra in args.extra:
-        own4 += load(extra)
-    every_own = own + own2 + own3 + own4
+        own5 += load(extra)
+    every_own = own + own2 + own3 + own4 + own5
     own_events = [r for r in every_own if "expected" in r]
     own_items = [r for r in every_own if "category" in r]
     groups = {
@@ -207,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
         "own-2": ([r for r in own2 if "expected" in r], [r for r in own2 if "category" in r]),
         "own-3": ([r for r in own3 if "expected" in r], [r for r in own3 if "category" in r]),
         "own-4": ([r for r in own4 if "expected" in r], [r for r in own4 if "category" in r]),
+        "own-5": ([r for r in own5 if "expected" in r], [r for r in own5 if "category" in r]),
         "all": (events + own_events, items + own_items),
     }
     print(f"understand bench, {date.today().isoformat()}")
@@ -226,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ["set", "n", "macro-F1", "accuracy", "killed", "injured", "arrested"]
     print("  " + " ".join(f"{h:>10}" for h in header))
     for name, (_, its) in groups.items():
-        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2", "own-3", "own-4"))
+        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2", "own-3", "own-4", "own-5"))
         row = [name, s["n"], s["macro_f1"], s["accuracy"], s["killed"], s["injured"], s["arrested"]]
         print("  " + " ".join(f"{v:>10}" if isinstance(v, str | int) else f"{v:>10.2f}" for v in row))
     all_events = events + own_events

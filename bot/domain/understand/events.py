@@ -51,7 +51,7 @@ def _past_tense(sentence: str) -> bool:
 
 # "15 марта 2014, 08:00", "26th February 2021 | 12:50 PM": when the page was written
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
-_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
+_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
 _POSSESSIVE = re.compile(r"^((?:[A-Z][\w-]+ ){0,2}[A-Z][\w-]+)['\u2019]s\s+")
@@ -119,9 +119,17 @@ def extract_events(
         if any(not t.other_zone for t in seg_times.get(si, ())):
             score += 1.5
             why.append("time")
+        elif si + 1 < len(segs) and not seg_dates.get(si + 1) and any(
+            not t.other_zone for t in seg_times.get(si + 1, ())
+        ) and "\n" in text[segs[si].end : segs[si + 1].start + 1]:
+            score += 1.25  # a listing: the date line, then the time line
+            why.append("time-next-line")
         if seg_places.get(si):
             score += 1
             why.append("place")
+        elif any(seg_places.get(j) for j in (si + 1, si + 2)) and "\n" in text[segs[si].end : segs[min(si + 1, len(segs) - 1)].start + 1]:
+            score += 0.75
+            why.append("place-next-lines")
         if "past" in k and "call" not in k:
             score -= 2
             why.append("past")

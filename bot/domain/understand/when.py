@@ -172,7 +172,7 @@ _AMPM = r"(?P<ap>a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])"
 _T12 = r"(?P<h>1[0-2]|0?[1-9])(?:[:.](?P<m>[0-5]\d))?\s*" + _AMPM
 _T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
 _T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
-_NOON = r"(?P<noon>(?:12\s+)?noon|midday|полдень|полудня)"
+_NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня)"
 
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(

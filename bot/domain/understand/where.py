@@ -18,7 +18,7 @@ class PlaceMention:
 
 _EN_NOUNS = (
     r"Square|Street|Streets|Road|Avenue|Lane|Way|Place|Boulevard|Park|Gardens?|Embassy|Consulate|High Commission|"
-    r"Library|Prison|Chamber of Commerce|Chamber|Arch|Building|Capitol|Hall|Offices?|Centre|Center|House|"
+    r"Library|Prison|Chamber of Commerce|Chamber|Arch|Building|Capitol|Hall|Offices?|Centre|Center|House|Courts|"
     r"Station|Bridge|Amphitheatre|Amphitheater|Parliament|Ministry|Court|Courthouse|Plaza|Theatre|Theater|"
     r"University|Church|Cathedral|Gates?|Memorial|Monument|Stadium|Market|Headquarters|HQ|Tower|Museum|"
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
@@ -33,7 +33,7 @@ _EN_VENUE = re.compile(
 )
 _EN_NOUN_END = re.compile(r"\b(?:" + _EN_NOUNS + r"|park|square|gardens?|building|embassy|memorial|monument|statue)\b")
 _EN_STRONG_VENUE = re.compile(
-    r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall))\b"
+    r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
     r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|town hall|court|ministry|consulate|square|park|gates|factory|plant))\b"
@@ -49,6 +49,7 @@ _CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Aven
 _EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|Location:?) +|\b[A-Z]{2} +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
 _STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
 
+_ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
 )
@@ -159,6 +160,13 @@ def find_places(text: str) -> list[PlaceMention]:
                 continue
         a = re.sub(r"\s*\n\s*", ", ", a)
         out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
+    for m in _ADDRESS_LINE.finditer(text):
+        a = m.group("a").strip(" .,;")
+        # "Address is: Royal Courts of Justice, Strand, London WC2A 2LL": the part after a venue
+        first, _, rest = a.partition(", ")
+        if rest and _EN_NOUN_END.search(first):
+            a = rest
+        out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
     for m in _EN_CORNER.finditer(text):
         a = m.group("a")
         if not m.group("strong") and not _STREET_WORD.search(a):

@@ -136,6 +136,17 @@ async def test_language_from_settings(env: BotEnv) -> None:
     assert russian.button_texts() == ["🕒 Часовой пояс", "🌐 Язык", "Напоминания и тихие часы"]
 
 
+async def test_language_shortcut(env: BotEnv) -> None:
+    user = env.user(2012, "en")
+    await user.send("/settings language ru")
+    assert "Русский" in (await user.next_message()).text
+    assert (await row(env, 2012)).language == "ru"
+    await user.send("/settings language xx")
+    menu = await user.next_message()
+    assert menu.text == "Выберите язык:" and len(menu.button_texts()) == 2
+    assert (await row(env, 2012)).language == "ru"
+
+
 async def test_reminders_button_belongs_to_the_delivery_part(env: BotEnv) -> None:
     user = env.user(2009, "en")
     await user.send("/settings")

@@ -29,9 +29,10 @@ from bot.handlers.start import (
     toast,
     user_language,
 )
+from bot.i18n import languages
 from bot.render import subscriber as render
 from bot.services import get_services
-from bot.storage.subscribers import set_paused, set_timezone
+from bot.storage.subscribers import set_language, set_paused, set_timezone
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,12 @@ async def settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await answer(update, context, render.ask_timezone(lang))
         return
     if args and args[0].casefold() in LANGUAGE_WORDS:
+        code = args[1].casefold() if len(args) > 1 else ""
+        if code in languages():
+            async with get_services(context).sessions() as session, session.begin():
+                await set_language(session, subscriber.chat_id, code)
+            await answer(update, context, render.language_set(code))
+            return
         await answer(
             update, context, render.choose_language(lang), render.language_keyboard(lang)
         )

@@ -135,3 +135,38 @@ async def test_same_ics_twice_changes_nothing(any_services: Services) -> None:
     async with any_services.sessions() as s:
         events = list(await s.scalars(select(Event)))
     assert len(events) == 1 and events[0].version == 1
+
+
+async def test_text_items_move_and_cancel_the_same_event(any_services: Services) -> None:
+    from bot.storage.follows import follow_event
+
+    now = datetime(2020, 3, 10, 9, tzinfo=UTC)
+    any_services.clock.set(now)  # type: ignore[attr-defined]
+    src = await _source(any_services)
+    await _item(any_services, src, "a", published=now,
+                text="Join the rally on Saturday 14 March at 2pm in Trafalgar Square, London!")
+    await understand_new_items(any_services)
+    async with any_services.sessions() as s, s.begin():
+        ev = await s.scalar(select(Event))
+        assert ev is not None and ev.start_at == datetime(2020, 3, 14, 14, tzinfo=UTC)
+        sub = Subscriber(chat_id=778, language="en")
+        s.add(sub)
+        await s.flush()
+        assert await follow_event(s, sub.id, ev.id, now)
+        event_id, sub_id = ev.id, sub.id
+    # the organisers move it an hour later: same day and square, so the same event, version 2
+    await _item(any_services, src, "b", published=now + timedelta(hours=2),
+                text="Update: the rally on Saturday 14 March in Trafalgar Square, London now starts at 3pm.")
+    await understand_new_items(any_services)
+    # then call it off: version 3, cancelled
+    await _item(any_services, src, "c", published=now + timedelta(hours=4),
+                text="The rally on Saturday 14 March at 3pm in Trafalgar Square, London has been cancelled.")
+    await understand_new_items(any_services)
+    async with any_services.sessions() as s:
+        ev = await s.get(Event, event_id)
+        assert ev is not None
+        assert (ev.version, ev.status) == (3, "cancelled")
+        assert ev.start_at == datetime(2020, 3, 14, 15, tzinfo=UTC)
+        keys = set(await s.scalars(select(Delivery.dedup_key).where(Delivery.subscriber_id == sub_id)))
+        assert await s.scalar(select(func.count()).select_from(Event)) == 1
+    assert {f"update:{event_id}:2", f"update:{event_id}:3"} <= keys

@@ -90,6 +90,7 @@ class Job:
     first_message_id: int | None = None
     attempts: int = 1
     paid: bool = False  # send with allow_paid_broadcast
+    broadcast_id: int | None = None
     not_before: float = 0.0  # monotonic time before which it must not go (backoff)
     extra_ids: list[int] = field(default_factory=list)  # held alerts a digest carries
 
@@ -362,6 +363,7 @@ class Sender:
             attempts=row.attempts,
             extra_ids=extra,
             paid=self.paid,
+            broadcast_id=row.broadcast_id,
         )
 
     def _render(
@@ -535,6 +537,12 @@ class Sender:
         """Send the job's current part; requeue it for the next part or hand the outcome over."""
         try:
             part = job.parts[job.index]
+            cancelled = self.services.extras.get("cancelled_broadcasts") or ()
+            if job.index == 0 and job.broadcast_id is not None and job.broadcast_id in cancelled:
+                # the admin cancelled it after we claimed the row (bot/handlers/broadcast.py)
+                ticket.settle(time.monotonic())
+                self._finish(job, "cancelled", "BroadcastCancelled")
+                return
             try:
                 try:
                     message = await self._request(job, part)

@@ -245,3 +245,19 @@ async def test_group_limit_per_minute_is_never_passed(small_group_env) -> None:
     # the ones left were put back at once on a clean stop, due when the group has room again
     rows = [r for r in await _rows(services) if r.status == "pending"]
     assert all(r.attempts == 0 and r.lease_owner is None for r in rows)
+
+
+async def test_broadcast_cancelled_after_claim_is_not_sent(bot_env) -> None:
+    services = bot_env.services
+    user = bot_env.user(4460)
+    async with services.sessions() as session, session.begin():
+        b = Broadcast(admin_id=42, text="Late", urgent=True, status="sending")
+        session.add(b)
+        await session.flush()
+        bid = b.id
+    sid = await add_subscriber(services, 4460)
+    await queue(services, sid, "broadcast", f"broadcast:{bid}", broadcast_id=bid, priority=0)
+    # the admin part's Cancel marks it for the sender in this process
+    services.extras.setdefault("cancelled_broadcasts", set()).add(bid)
+    assert await Sender(services, bot_env.app.bot).send_due() == 0
+    assert user.inbox == [] and await statuses(services) == {"cancelled": 1}

@@ -56,9 +56,26 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def _post_init(app: Application) -> None:
+    """Publish the command menus and revive the progress of broadcasts a past process left going."""
+    from bot.handlers.broadcast import resume_tracking
     from bot.handlers.start import publish_commands
 
     await publish_commands(app.bot)
+    resumed = await resume_tracking(app, app.bot_data["services"])
+    if resumed:
+        log.info("resumed progress of %s broadcasts", resumed)
+
+
+async def start_application(app: Application) -> None:
+    """Initialise and start the Application, then run its post_init hook.
+
+    PTB runs post_init only inside run_polling/run_webhook; we start the Application by hand
+    (beside the scheduler and the sender), so the hook is called here.
+    """
+    await app.initialize()
+    await app.start()
+    if app.post_init is not None:
+        await app.post_init(app)
 
 
 def build_application(services: Services, *, token: str | None = None) -> Application:

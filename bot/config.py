@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from typing_extensions import Annotated
 
 _LEAD = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}

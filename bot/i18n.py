@@ -60,8 +60,8 @@ def trn(lang: str, singular: str, plural: str, n: int, **params: object) -> str:
     """Translate a message whose form depends on the number `n` ({n} is filled in)."""
     found = _catalogs().get(lang, {}).get(singular)
     if isinstance(found, tuple):
-        from babel.plural import PluralRule
         from babel import Locale
+        from babel.plural import PluralRule
 
         rule = PluralRule(Locale.parse(lang).plural_form.rules)
         forms = {"one": 0, "few": 1, "many": 2, "other": len(found) - 1}

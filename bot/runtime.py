@@ -22,11 +22,11 @@ async def serve(
     run_jobs: bool = True,
 ) -> None:
     """Long-poll updates, run the scheduled jobs and drain the outbox until `stop` is set."""
+    from bot.app import start_application
     from bot.sender import Sender
     from jobs.scheduler import build_scheduler
 
-    await app.initialize()
-    await app.start()
+    await start_application(app)
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0.0, timeout=poll_timeout, drop_pending_updates=False)
     scheduler = build_scheduler(services, tick=tick) if run_jobs else None

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.services import Services, open_services
 from bot.storage import db
 from tests.support import (
     POSTGRES_ENV,
@@ -21,7 +22,6 @@ from tests.support import (
     start_bot_env,
     stop_bot_env,
 )
-from bot.services import Services, open_services
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +115,6 @@ async def any_services(any_db_url: str, clock: FakeClock) -> AsyncIterator[Servi
 async def sandbox() -> AsyncIterator[Any]:
     """A started Bot API sandbox on loopback."""
     from bot.sandbox import Sandbox
-
     from tests.support import TEST_TOKEN
 
     # Telegram tolerates short bursts to one chat (a reply and a menu); the strict one-a-second

@@ -103,14 +103,13 @@ class BotEnv:
 
 async def start_bot_env(sandbox: Any, database_url: str, **overrides: Any) -> BotEnv:
     """Start the real Application against the sandbox (no scheduler: tests run jobs by hand)."""
-    from bot.app import build_application
+    from bot.app import build_application, start_application
 
     settings = make_settings(database_url, TELEGRAM_API_URL=sandbox.api_root, **overrides)
     clock = FakeClock()
     services = await open_services(settings, clock=clock)
     app = build_application(services, token=sandbox.token)
-    await app.initialize()
-    await app.start()
+    await start_application(app)
     await app.updater.start_polling(poll_interval=0.0, timeout=1)
     return BotEnv(sandbox=sandbox, services=services, app=app, clock=clock)
 

@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from bot.services import open_services
 from bot.storage import db
 from bot.storage.models import Base, Subscriber
 from bot.storage.outbox import enqueue
-from bot.services import open_services
 from tests.support import make_settings
 
 

@@ -100,7 +100,7 @@ def run_demo(keep: str | None = None) -> int:
 
 
 async def _demo(workdir: Path) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, start_application
     from bot.config import load_settings
     from bot.demo.sample_feed import render_sample_feed
     from bot.sandbox import Sandbox
@@ -135,8 +135,7 @@ async def _demo(workdir: Path) -> int:
         )
         services = await open_services(settings, clock=clock)
         app = build_application(services, token=DEMO_TOKEN)
-        await app.initialize()
-        await app.start()
+        await start_application(app)
         assert app.updater is not None
         await app.updater.start_polling(poll_interval=0.0, timeout=1)
         from bot.sender import Sender

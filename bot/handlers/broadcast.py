@@ -19,7 +19,6 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 from telegram.warnings import PTBUserWarning
@@ -398,18 +397,6 @@ async def resume_tracking(app: Application, services: Services) -> int:
     return len(going)
 
 
-async def _resume_once(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # The first update after a start revives the progress messages of broadcasts a previous
-    # process left going (the Application has no start hook this module can use).
-    services = get_services(context)
-    if services.extras.get("broadcast_resumed"):
-        return
-    services.extras["broadcast_resumed"] = True
-    count = await resume_tracking(context.application, services)
-    if count:
-        log.info("resumed progress of %s broadcasts", count)
-
-
 async def _track(app: Application, services: Services, broadcast_id: int, lang: str) -> None:
     interval = float(services.extras.get("broadcast_progress_interval", PROGRESS_INTERVAL))
     started = time.monotonic()
@@ -491,8 +478,6 @@ def register(app: Application) -> None:
         # that is what this conversation wants (its buttons carry the broadcast id).
         warnings.filterwarnings("ignore", category=PTBUserWarning)
         conversation = _conversation()
-    # Group -1 runs before the group-0 handlers and never stops an update from reaching them.
-    app.add_handler(TypeHandler(Update, _resume_once), group=-1)
     app.add_handler(conversation)
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^bc:(a|l|lang|back|m|no|ok|x):\d+"))
 

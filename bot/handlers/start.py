@@ -370,10 +370,6 @@ async def publish_commands(bot: Any) -> None:
         await bot.set_my_commands(render.bot_commands(lang, available), language_code=lang)
 
 
-async def _publish_on_start(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await publish_commands(context.bot)
-
-
 def register(app: Application) -> None:
     """/start, /help, /privacy, /forget and their buttons (private chats)."""
     global _available
@@ -389,11 +385,6 @@ def register(app: Application) -> None:
             member_changed, ChatMemberHandler.MY_CHAT_MEMBER, chat_id=None
         )
     )
-    # post_init (which calls publish_commands) only runs under run_polling/run_webhook; an
-    # Application started by hand (bot.runtime.serve, the tests, the demo) would never publish
-    # its menus. A one-off job at start covers both; publishing twice is harmless.
-    if app.job_queue is not None:
-        app.job_queue.run_once(_publish_on_start, when=0, name="publish-commands")
     # Modules registered before this one have added their commands; the menu lists only
     # commands that something answers (e.g. /upcoming only once the delivery part is in).
     _available = _registered_commands(app)

@@ -263,6 +263,12 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     return None
 
 
+def _is_known_place(name: str) -> bool:
+    from .gazetteer import find_countries, lookup_city
+
+    return lookup_city(name) is not None or bool(find_countries(name))
+
+
 def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:
     city = None
     m = _POSSESSIVE.match(v)
@@ -317,6 +323,12 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 address = p.text
         if venue and address:
             break
+    if venue is None and address is None:
+        # a bare name after "at" in the date's own sentence, when it is not a town or country
+        for p in seg_places.get(best_si, ()):
+            if p.kind == "weak" and p.text not in city_names and not _is_known_place(p.text):
+                venue = p.text
+                break
     if venue is None and not multi:
         for si, k in enumerate(kinds):
             if "protest" in k and "nonprotest" not in k and not _REFUSED.search(segs[si].text) and not any(d.day and d.day != c.day for d in seg_dates.get(si, ())):

@@ -49,6 +49,8 @@ _CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Aven
 _EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|Location:?) +|\b[A-Z]{2} +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
 _STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
 
+# "at Nayapaltan": a one-word place name, used only when nothing better names the venue
+_EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
@@ -215,5 +217,9 @@ def find_places(text: str) -> list[PlaceMention]:
         if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
             continue
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+    for m in _EN_WEAK_VENUE.finditer(text):
+        v = m.group("v")
+        if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):
+            out.append(PlaceMention(m.start("v"), m.end("v"), v, "weak"))
     out.sort(key=lambda p: (p.start, -len(p.text)))
     return out

@@ -107,7 +107,7 @@ async def understand_new_items(services: Services, limit: int = 200) -> int:
     default_zone = services.settings.timezone
     async with services.sessions() as session, session.begin():
         stmt = select(Item).where(Item.stage == "new").order_by(Item.id).limit(limit)
-        if session.bind.dialect.name == "postgresql":
+        if services.engine.dialect.name == "postgresql":
             # several replicas may run this job: each claims rows the others have not locked
             stmt = stmt.with_for_update(skip_locked=True)
         items = list(await session.scalars(stmt))

@@ -287,14 +287,14 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if place.population < 100_000 and not strong:
                 continue
             hits.append(CityHit(place, start, end, strong))
-    words = list(_CYR_WORD.finditer(text))
+    cyr_words = list(_CYR_WORD.finditer(text))
     skip_until = -1
-    for n, m in enumerate(words):
+    for n, m in enumerate(cyr_words):
         if m.start() < skip_until:
             continue
         options = []
-        if n + 1 < len(words) and text[m.end() : words[n + 1].start()] == " ":
-            options.append((m.start(), words[n + 1].end()))
+        if n + 1 < len(cyr_words) and text[m.end() : cyr_words[n + 1].start()] == " ":
+            options.append((m.start(), cyr_words[n + 1].end()))
         options.append((m.start(), m.end()))
         for start, end in options:
             cand = text[start:end]
@@ -309,7 +309,7 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
                 break  # 'Нового величия' is an adjective, not Novi
             strong = bool(_STRONG_BEFORE.search(before))
-            if n > 0 and text[words[n - 1].end() : start] == " " and not strong:
+            if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong:
                 break  # 'Эдуард Иванов': a surname, not Ivanovo
             place = next((p for p in places if p.country in known), places[0])
             if place.population < 50_000 and not strong:

@@ -3,10 +3,13 @@
     python bench/match.py            # 1k, 10k and 100k filters x 10,000 items
     python bench/match.py --quick    # 1k and 10k filters x 1,000 items
 
-Prints, for each filter count: the time to build the index, its memory, items per second on one
-core (CPU time of this process, so other load on the machine does not count against it; the
-wall-clock rate is printed beside it), the naive baseline (each filter compiled to one regular expression and tried on each item,
-measured on a sample of items in the same run) and the speed-up.
+Prints, for each filter count: the time to build the index (CPU seconds), the growth of resident
+memory, items per second on one core as CPU time of this process (so other load on a shared
+machine does not count against it): "items/s" for the first pass over the items (it includes
+learning which terms are common), "best/s" for the best of three passes, "wall/s" for the first
+pass by the wall clock; the matches per item; the naive baseline (each filter compiled to one
+regular expression and tried on each item, measured on a sample of the items in the same run);
+and the speed-up of the first pass over the baseline.
 """
 
 from __future__ import annotations
@@ -328,7 +331,12 @@ def rss_mb() -> float:
 
 
 def run(
-    n_filters: int, items: list[MatchableItem], world: World, baseline_items: int, seed: int
+    n_filters: int,
+    items: list[MatchableItem],
+    world: World,
+    baseline_items: int,
+    seed: int,
+    passes: int = 3,
 ) -> dict[str, float]:
     """Build an index of n filters and match every item; then the baseline on a sample."""
     rng = random.Random(seed + n_filters)
@@ -353,6 +361,14 @@ def run(
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - started_cpu
     rate = len(items) / cpu
+    # Steady state: the best of further passes (the machine is shared; the minimum is the
+    # least disturbed measurement, as timeit takes it).
+    best = cpu
+    for _ in range(passes - 1):
+        started_cpu = time.process_time()
+        for item in items:
+            index.match(item)
+        best = min(best, time.process_time() - started_cpu)
     compiled = [baseline_compile(parse_filter(q)) for q in queries]
     sample = items[:baseline_items]
     started = time.process_time()
@@ -368,6 +384,7 @@ def run(
         "index_mb": memory,
         "items": len(items),
         "items_per_s": rate,
+        "best_items_per_s": len(items) / best,
         "wall_items_per_s": len(items) / elapsed,
         "cpu_s": cpu,
         "wall_s": elapsed,
@@ -402,16 +419,16 @@ def main() -> None:
         f"items: {n_items}, mean {words:.0f} words; python {os.sys.version.split()[0]}; one process, one core"
     )
     header = (
-        f"{'filters':>8} {'exprs':>7} {'build s':>8} {'index MB':>9} {'items/s':>9} {'wall/s':>8} "
+        f"{'filters':>8} {'exprs':>7} {'build s':>8} {'index MB':>9} {'items/s':>9} {'best/s':>8} {'wall/s':>8} "
         f"{'hits/item':>9} {'baseline/s':>10} {'speed-up':>9}"
     )
     print(header)
     for n in counts:
         baseline_items = max(3, min(50, 200_000 // n)) if not args.quick else 5
-        r = run(n, items, world, baseline_items, args.seed)
+        r = run(n, items, world, baseline_items, args.seed, passes=1 if args.quick else 3)
         print(
             f"{r['filters']:>8,} {r['expressions']:>7,} {r['build_s']:>8.2f} {r['index_mb']:>9.0f} "
-            f"{r['items_per_s']:>9,.0f} {r['wall_items_per_s']:>8,.0f} {r['hits_per_item']:>9.1f} {r['baseline_per_s']:>10.2f} "
+            f"{r['items_per_s']:>9,.0f} {r['best_items_per_s']:>8,.0f} {r['wall_items_per_s']:>8,.0f} {r['hits_per_item']:>9.1f} {r['baseline_per_s']:>10.2f} "
             f"{r['speedup']:>8,.0f}x"
         )
     print(f"peak RSS of the whole run: {peak_rss_mb():.0f} MB")

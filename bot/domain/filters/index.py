@@ -601,10 +601,14 @@ class MatcherIndex:
                     if conj <= present:
                         hits += expr.hits or self._conjunction_hits(expr, present)
         exprs = self._exprs
-        for expr_id in self._candidates(present):
+        postings = self._postings
+        for expr_id in self._always.union(*[postings[a] for a in present if a in postings]):
             expr = exprs[expr_id]
             if expr.check(present):
-                hits += self._other_hits(expr, present)
+                # the cache look-up inline: this loop runs for every candidate of every item
+                cache = expr.hit_cache
+                found = cache.get(expr.atomset.intersection(present)) if cache else None
+                hits += found if found is not None else self._other_hits(expr, present)
         return hits
 
     def _conjunction_hits(self, expr: _Expr, present: set[int]) -> list[FilterHit]:

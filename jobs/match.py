@@ -118,6 +118,7 @@ async def match_understood_items(services: Any, limit: int = 500) -> int:
                                 "filter": queries.get(hit.filter_id, ""),
                                 "terms": list(hit.terms),
                             },
+                            not_before=now,
                         )
                     for event in item.upcoming:
                         cards += await enqueue(
@@ -128,6 +129,7 @@ async def match_understood_items(services: Any, limit: int = 500) -> int:
                             priority=PRIORITY_ALERT,
                             item_id=item.id,
                             event_id=event.id,
+                            not_before=now,
                         )
                         if flag.auto_follow:
                             from bot.storage.follows import follow_event

@@ -32,7 +32,11 @@ async def enqueue(
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
 ) -> bool:
-    """Insert a delivery unless (subscriber, dedup_key) exists; True when it was inserted."""
+    """Insert a delivery unless (subscriber, dedup_key) exists; True when it was inserted.
+
+    Pass the deciding job's clock as `not_before` (due from then on): the wall clock is only the
+    fallback, so jobs running on an injected clock queue rows that are due on that clock.
+    """
     values = {
         "subscriber_id": subscriber_id,
         "kind": kind,

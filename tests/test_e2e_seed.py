@@ -633,6 +633,7 @@ async def test_only_the_followers_hear_it_and_pause_and_forget_hold(
     assert news(leaver) == []
     assert news(football) == []
     assert len(news(paused)) == 1  # the follow-up alone: the seed was matched while paused
+    assert len(alerts(follower)) == 2 and len(cards(follower)) == 1  # the seed polled again: no repeat
     assert await rows_about(env, leaver_row.id, leaver.chat_id) == {}
 
 
@@ -692,3 +693,26 @@ async def test_card_goes_once_when_its_venue_waits_out_a_long_flood_wait(
     assert len(cards(user)) == 1, user.transcript()
     assert len([m for m in user.inbox if m.kind == "venue"]) == 1
     assert len(alerts(user)) == 1
+
+
+@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
+async def test_source_added_after_the_report_still_announces_the_protest(
+    bot_env: BotEnv, feeds: FeedSite
+) -> None:
+    """The seed is already in a new source's backlog: no alert, but the protest card (still ahead)."""
+    env = prepare(bot_env)
+    user = await join(env, 7_740_001, "en", "Kazakhstan")
+    env.clock.set(PUBLISHED + timedelta(hours=1))
+    feeds.publish("iv.xml", "International Viewpoint", [fixture_story("unrelated"), seed_story()])
+    async with env.services.sessions() as session, session.begin():
+        await sources_repo.add_source(session, feeds.url("iv.xml"), env.clock(), name="IV")
+    await poll_and_process(env)
+    item = await seed_item(env)
+    assert item.backlog and item.stage == "matched" and item.category == "crackdown"
+    env.start_sender()
+    await user.wait_for(lambda u: cards(u), timeout=WAIT)
+    await settled(env)
+    assert alerts(user) == []
+    [card] = cards(user)
+    assert "Wed 21 Dec, 12:00" in card.text and WHERE in card.text
+    assert len(await reminder_rows(env, user.chat_id)) == 2  # followed automatically

@@ -514,12 +514,6 @@ async def live_the_seed(env: BotEnv, feeds: FeedSite, lang: str, user_id: int) -
 
 # Product bugs these tests found (see the report); strict, so a fix shows up as XPASS and the
 # marker goes.
-CLOCK_BUG = (
-    "bot/storage/outbox.py enqueue(): with not_before=None it stores next_attempt_at = wall-clock "
-    "utcnow() instead of the caller's services.clock(); jobs/match.py match_understood_items() "
-    "passes no not_before, so with the clock at 2011-12-19 the alert and card rows are due in "
-    "2026 and the Sender never claims them (nothing reaches the subscriber)"
-)
 LEASE_BUG = (
     "bot/sender.py Sender._dispatch: when a job's lease (by services.clock) runs out between the "
     "parts of a card (text sent, sendVenue still waiting, e.g. behind a 429), the job is dropped "
@@ -528,7 +522,6 @@ LEASE_BUG = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
 async def test_seed_report_reaches_an_almaty_subscriber(
     any_bot_env: BotEnv, feeds: FeedSite
 ) -> None:
@@ -537,7 +530,6 @@ async def test_seed_report_reaches_an_almaty_subscriber(
     assert problems == [], "\n".join(problems)
 
 
-@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
 async def test_seed_report_in_russian(bot_env: BotEnv, feeds: FeedSite) -> None:
     """Scenario 2: the same for a Russian speaker, who asks to be reminded with the button."""
     problems = await live_the_seed(bot_env, feeds, "ru", 5102)
@@ -564,7 +556,6 @@ async def rows_about(env: BotEnv, subscriber_id: int, chat_id: int) -> dict[str,
     return found
 
 
-@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
 async def test_only_the_followers_hear_it_and_pause_and_forget_hold(
     bot_env: BotEnv, feeds: FeedSite
 ) -> None:
@@ -637,7 +628,6 @@ async def test_only_the_followers_hear_it_and_pause_and_forget_hold(
     assert await rows_about(env, leaver_row.id, leaver.chat_id) == {}
 
 
-@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
 async def test_same_story_from_a_second_source_alerts_once(
     bot_env: BotEnv, feeds: FeedSite
 ) -> None:
@@ -670,7 +660,7 @@ async def test_same_story_from_a_second_source_alerts_once(
     assert len(alerts(user)) == 1 and len(cards(user)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=f"{CLOCK_BUG}; then {LEASE_BUG}")
+@pytest.mark.xfail(strict=True, reason=LEASE_BUG)
 async def test_card_goes_once_when_its_venue_waits_out_a_long_flood_wait(
     bot_env: BotEnv, feeds: FeedSite
 ) -> None:
@@ -695,7 +685,6 @@ async def test_card_goes_once_when_its_venue_waits_out_a_long_flood_wait(
     assert len(alerts(user)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=CLOCK_BUG)
 async def test_source_added_after_the_report_still_announces_the_protest(
     bot_env: BotEnv, feeds: FeedSite
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -243,3 +244,18 @@ def test_learning_term_frequencies_keeps_results_exact() -> None:
     assert index.refile_common() > 0  # "strike" is in every item: its filters found better triggers
     for item in batch[:10]:
         assert index.match_ids(item) == [n for n, q in enumerate(parsed) if evaluate(q, item)]
+
+
+def test_regexes_still_match_when_the_set_cannot_be_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    import re2
+
+    def refuse(*args: object) -> object:
+        raise re2.error("set over its memory budget")
+
+    monkeypatch.setattr(re2.Set, "SearchSet", staticmethod(refuse))
+    index = MatcherIndex()
+    index.add(1, 1, "/zhana\\w+/")
+    index.add(2, 1, "/^oil/ category:any")
+    assert index.match_ids(MatchableItem("Oil in Zhanaozen", "", "strike")) == [1, 2]
+    assert index.match_ids(MatchableItem("Gas", "", "other")) == []
+    assert index.stats()["regexes"] == 2 and index._regex_set is None  # the fallback ran

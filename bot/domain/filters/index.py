@@ -218,6 +218,7 @@ class MatcherIndex:
         self._quals: dict[tuple[str, str], set[int]] = {}
         self._regexes: dict[int, str] = {}  # atom id -> pattern
         self._regex_set: re2.Set | None = None
+        self._regex_list: list[re2._Regexp] = []  # used when the set cannot be built
         self._regex_atoms: list[int] = []
         self._regex_dirty = False
         self.merges = 0
@@ -566,16 +567,23 @@ class MatcherIndex:
     def _build_regex_set(self) -> None:
         self._regex_dirty = False
         self._regex_atoms = list(self._regexes)
+        self._regex_list = []
+        self._regex_set = None
         if not self._regex_atoms:
-            self._regex_set = None
             return
         options = regex_options()
         options.max_mem = 64 << 20
-        regex_set = re2.Set.SearchSet(options)
-        for atom in self._regex_atoms:
-            regex_set.Add(self._regexes[atom])
-        regex_set.Compile()
-        self._regex_set = regex_set
+        try:
+            regex_set = re2.Set.SearchSet(options)
+            for atom in self._regex_atoms:
+                regex_set.Add(self._regexes[atom])
+            regex_set.Compile()
+            self._regex_set = regex_set
+        except Exception:  # noqa: BLE001 - RE2 reports a set over its memory budget this way
+            # One regex at a time: slower, but each was checked when its filter was parsed.
+            self._regex_list = [
+                re2.compile(self._regexes[a], regex_options()) for a in self._regex_atoms
+            ]
 
     # --- matching -----------------------------------------------------------------------------
 
@@ -678,6 +686,11 @@ class MatcherIndex:
             text = title + "\n" + body
             for index in self._regex_set.Match(text) or ():
                 present.add(self._regex_atoms[index])
+        elif self._regex_list:
+            text = title + "\n" + body
+            for index, regex in enumerate(self._regex_list):
+                if regex.search(text) is not None:
+                    present.add(self._regex_atoms[index])
         quals = self._quals
         for name, values in qualifier_values(item).items():
             for value in values:

@@ -369,6 +369,21 @@ def run(
         for item in items:
             index.match(item)
         best = min(best, time.process_time() - started_cpu)
+    # Changes: one new filter then one item (the delta automaton is rebuilt before the match),
+    # and one removal then one item, repeated; the index is never rebuilt whole for them.
+    extra = [make_filter(rng, world) for _ in range(200)]
+    merges = index.merges
+    started = time.process_time()
+    for n, query in enumerate(extra):
+        index.add(n_filters + n, 0, query)
+        index.match(items[n % len(items)])
+    add_ms = (time.process_time() - started) / len(extra) * 1000
+    started = time.process_time()
+    for n in range(len(extra)):
+        index.remove(n_filters + n)
+        index.match(items[n % len(items)])
+    remove_ms = (time.process_time() - started) / len(extra) * 1000
+    merged = index.merges - merges
     compiled = [baseline_compile(parse_filter(q)) for q in queries]
     sample = items[:baseline_items]
     started = time.process_time()
@@ -393,6 +408,9 @@ def run(
         "baseline_items": len(sample),
         "baseline_per_s": base_rate,
         "speedup": rate / base_rate,
+        "add_ms": add_ms,
+        "remove_ms": remove_ms,
+        "merged": merged,
     }
 
 
@@ -423,6 +441,7 @@ def main() -> None:
         f"{'hits/item':>9} {'baseline/s':>10} {'speed-up':>9}"
     )
     print(header)
+    changes: list[str] = []
     for n in counts:
         baseline_items = max(3, min(50, 200_000 // n)) if not args.quick else 5
         r = run(n, items, world, baseline_items, args.seed, passes=1 if args.quick else 3)
@@ -431,6 +450,13 @@ def main() -> None:
             f"{r['items_per_s']:>9,.0f} {r['best_items_per_s']:>8,.0f} {r['wall_items_per_s']:>8,.0f} {r['hits_per_item']:>9.1f} {r['baseline_per_s']:>10.2f} "
             f"{r['speedup']:>8,.0f}x"
         )
+        changes.append(
+            f"{r['filters']:>8,} filters: add one + match one item {r['add_ms']:.2f} ms, "
+            f"remove one + match one item {r['remove_ms']:.2f} ms, "
+            f"full merges during 200 adds: {r['merged']:.0f}"
+        )
+    print("incremental changes (CPU, mean of 200):")
+    print("\n".join(changes))
     print(f"peak RSS of the whole run: {peak_rss_mb():.0f} MB")
 
 

@@ -498,6 +498,7 @@ class MatcherIndex:
             return
         del self._atoms[atom_id]
         del self._atom_ids[info.key]
+        self._seen.pop(atom_id, None)
         atom = info.atom
         if info.pattern is not None:
             pid = info.pattern

@@ -274,6 +274,15 @@ async def settled(env: BotEnv, timeout: float = WAIT) -> None:
         await asyncio.sleep(0.05)  # polling the outbox, not a timing assertion
 
 
+async def restart_sender(env: BotEnv) -> None:
+    """Stop the running sender as a shutdown would, and start a fresh one."""
+    for task in env.tasks:
+        task.cancel()
+    await asyncio.gather(*env.tasks, return_exceptions=True)
+    env.tasks.clear()
+    env.start_sender()
+
+
 def alerts(user: Any) -> list[Any]:
     """The crackdown alerts in a chat."""
     return [m for m in user.inbox if m.kind == "text" and m.text.startswith("🚨")]
@@ -478,6 +487,10 @@ async def live_the_seed(env: BotEnv, feeds: FeedSite, lang: str, user_id: int) -
             problems.append(f"reminder does not say 'завтра': {head!r}")
         if not cyrillic(head.lower().replace("завтра", "").replace("ср 21 дек.", "")):
             problems.append(f"reminder sentence not in Russian: {head!r}")
+    # The bot restarts between the two reminders: nothing is lost and nothing repeats.
+    await settled(env)
+    await restart_sender(env)
+    assert (await queue_due_reminders(env.services)).queued == 0
     # Two hours before: the second and last reminder, still before noon UTC on the 21st.
     env.clock.set(EVENT_START - timedelta(hours=2))
     assert (await queue_due_reminders(env.services)).queued == 1

@@ -28,7 +28,7 @@ def _version() -> str:
         return "0"
 
 
-def _project_url() -> str:
+def _project_url() -> str | None:
     # The address publishers can look us up at: the package's declared homepage when it has one.
     try:
         urls = metadata.metadata("tocsin").get_all("Project-URL") or []
@@ -38,11 +38,11 @@ def _project_url() -> str:
         label, _, address = entry.partition(",")
         if label.strip().lower() in ("homepage", "home", "source", "repository"):
             return address.strip()
-    return "https://github.com/tocsin-bot/tocsin"
+    return None  # no address of our own to give: we name ourselves and claim no other
 
 
 PROJECT_URL = _project_url()
-USER_AGENT = f"Tocsin/{_version()} (+{PROJECT_URL})"
+USER_AGENT = f"Tocsin/{_version()} (news alert bot" + (f"; +{PROJECT_URL})" if PROJECT_URL else ")")
 MAX_BYTES = 10 * 1024 * 1024
 MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 10.0

@@ -184,4 +184,4 @@ async def test_honest_user_agent(server: FeedServer, client: httpx.AsyncClient) 
     server.route("/ua", Reply(200, b"<rss/>"))
     await get(client, server.url("/ua"))
     assert server.hits("/ua")[0].headers["user-agent"] == USER_AGENT
-    assert USER_AGENT.startswith("Tocsin/") and "(+http" in USER_AGENT
+    assert USER_AGENT.startswith("Tocsin/") and "news alert bot" in USER_AGENT

@@ -84,3 +84,17 @@ def test_try_result_lists_each_filter() -> None:
     assert "✅ <code>Kazakhstan</code> — <i>kazakhstan</i>" in text
     assert "▫️ <code>miners</code> — no match" in text
     assert "category:any" in text
+
+
+def test_try_result_fits_in_one_message_with_fifty_long_filters() -> None:
+    long = "x" * 290
+    results = [
+        TriedFilter(f"{n} {long}", n % 10 == 0, ("kazakhstan",) if n % 10 == 0 else ())
+        for n in range(50)
+    ]
+    text = try_result("ru", "strike", "ru", results)
+    assert len(text) < 4096
+    assert text.count("✅") == 5
+    assert "Фильтров без совпадений: 45" in text
+    short = try_result("en", "strike", "en", results[:3])
+    assert [line[:2] for line in short.splitlines()[1:]] == ["✅ ", "▫️", "▫️"]

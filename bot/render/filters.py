@@ -38,6 +38,14 @@ _QUALIFIER_LINES: list[tuple[str, str]] = [
     ('source:"Radio Azattyq"', "the source's name"),
 ]
 
+QUERY_SHOWN = 80  # characters of a filter shown in /test
+TEXT_BUDGET = 3500  # of Telegram's 4096, leaving room for the header and the note
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 CATEGORY_NAMES = {
     "crackdown": "crackdown",
     "strike": "strike",
@@ -150,15 +158,23 @@ def try_result(lang: str, category: str, text_lang: str, results: Sequence[Tried
         )
         + "</b>"
     ]
+    rendered: list[tuple[bool, str]] = []  # (matched or broken, line), in the filters' order
     for result in results:
-        query = f"<code>{escape(result.query)}</code>"
+        query = f"<code>{escape(_short(result.query, QUERY_SHOWN))}</code>"
         if result.error:
-            lines.append(f"⚠️ {query} — {escape(tr(lang, 'does not parse any more'))}")
+            rendered.append((True, f"⚠️ {query} — {escape(tr(lang, 'does not parse any more'))}"))
         elif result.matched:
-            terms = ", ".join(f"<i>{escape(t)}</i>" for t in result.terms)
-            lines.append(f"✅ {query}" + (f" — {terms}" if terms else ""))
+            terms = ", ".join(f"<i>{escape(_short(t, 40))}</i>" for t in result.terms[:6])
+            rendered.append((True, f"✅ {query}" + (f" — {terms}" if terms else "")))
         else:
-            lines.append(f"▫️ {query} — {escape(tr(lang, 'no match'))}")
+            rendered.append((False, f"▫️ {query} — {escape(tr(lang, 'no match'))}"))
+    if sum(len(line) + 1 for _, line in rendered) <= TEXT_BUDGET:
+        lines += [line for _, line in rendered]
+    else:
+        # Fifty long filters do not fit in one message: keep the ones that matched.
+        lines += [line for shown, line in rendered if shown]
+        missed = sum(1 for shown, _ in rendered if not shown)
+        lines.append(escape(tr(lang, "Filters without a match: {n}", n=missed)))
     if category not in DEFAULT_CATEGORIES:
         lines += [
             "",

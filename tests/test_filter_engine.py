@@ -109,7 +109,7 @@ def parsed_or_none(query: str):  # noqa: ANN201 - test helper
         return None
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     queries=st.lists(expression(), min_size=1, max_size=12),
     batch=st.lists(items, min_size=1, max_size=4),

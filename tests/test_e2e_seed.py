@@ -289,8 +289,14 @@ def alerts(user: Any) -> list[Any]:
 
 
 def cards(user: Any) -> list[Any]:
-    """The protest cards in a chat."""
-    return [m for m in user.inbox if m.kind == "text" and m.text.startswith("📣")]
+    """The protest cards in a chat (a call-to-protest alert has the same mark, no buttons)."""
+    return [
+        m
+        for m in user.inbox
+        if m.kind == "text"
+        and m.text.startswith("📣")
+        and any((b.callback_data or "").startswith("dl:rm:") for row in m.buttons for b in row)
+    ]
 
 
 def reminders(user: Any) -> list[Any]:
@@ -671,6 +677,45 @@ async def test_same_story_from_a_second_source_alerts_once(
     assert len(events) == 1
     assert sorted(queued) == [f"card:{events[0].id}", f"story:{items[0].story_key}"]
     assert len(alerts(user)) == 1 and len(cards(user)) == 1
+
+
+async def test_protest_moved_to_1pm_reaches_the_follower_and_moves_the_reminders(
+    bot_env: BotEnv, feeds: FeedSite
+) -> None:
+    """A later report moves the London protest to 1pm: the follower is told, reminders move."""
+    env = prepare(bot_env)
+    feeds.publish("iv.xml", "International Viewpoint", [fixture_story("unrelated")])
+    await add_source(env, feeds.url("iv.xml"), "International Viewpoint")
+    user = await join(env, 7_760_001, "en", "Kazakhstan", city="Almaty")
+    await publish_the_seed(env, feeds)
+    env.start_sender()
+    await user.wait_for(lambda u: cards(u), timeout=WAIT)
+    await settled(env)
+    env.clock.set(datetime(2011, 12, 20, 9, 0, tzinfo=UTC))
+    feeds.publish("iv.xml", "International Viewpoint", [seed_story(), fixture_story("moved")])
+    await poll_and_process(env)
+    later = EVENT_START + timedelta(hours=1)
+    event = await seed_event(env)
+    assert (event.start_at, event.version, event.status) == (later, 2, "scheduled")
+    await user.wait_for(lambda u: any(m.text.startswith("🔄") for m in u.inbox), timeout=WAIT)
+    [update] = [m for m in user.inbox if m.text.startswith("🔄")]
+    assert "Now: Tomorrow, Wed 21 Dec, 19:00 (13:00 local time)" in update.text
+    assert WHERE in update.text
+    rows = await reminder_rows(env, user.chat_id)
+    assert [(r.lead_minutes, r.due_at, r.status) for r in rows] == [
+        (1440, later - timedelta(days=1), "pending"),
+        (120, later - timedelta(hours=2), "pending"),
+    ]
+    await settled(env)
+    # Noon on the 20th was the old reminder time: nothing; an hour later, the moved one.
+    env.clock.set(EVENT_START - timedelta(days=1))
+    assert (await queue_due_reminders(env.services)).queued == 0
+    env.clock.set(later - timedelta(days=1))
+    assert (await queue_due_reminders(env.services)).queued == 1
+    await user.wait_for(lambda u: reminders(u), timeout=WAIT)
+    assert reminders(user)[0].text.startswith("⏰ Tomorrow, Wed 21 Dec, 19:00 (13:00 local time)")
+    await settled(env)
+    assert len(cards(user)) == 1 and len(reminders(user)) == 1
 
 
 @pytest.mark.xfail(strict=True, reason=LEASE_BUG)

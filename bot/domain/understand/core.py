@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from .classify import decide, score_text
 from .events import extract_events
 from .figures import extract_figures
-from .gazetteer import find_cities, find_countries, lookup_city
+from .gazetteer import find_adjective_cities, find_cities, find_countries, lookup_city
 from .lexicon import Lexicon
 from .lexicon_en import LEXICON as EN
 from .lexicon_ru import LEXICON as RU
@@ -87,7 +87,8 @@ def _understand(
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
     if scores.get("protest") > 0 or scores.get("call") > 0:
-        events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end)
+        weak = find_adjective_cities(body)
+        events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end, weak)
     strength = max((e.confidence for e in events), default=0.0)
     category, values = decide(scores, bool(events), strength)
     if ics_event:

@@ -78,6 +78,7 @@ def extract_events(
     zone_name: str,
     city_hits: list[CityHit],
     title_end: int,
+    weak_hits: list[CityHit] | None = None,
 ) -> tuple[list[ExtractedEvent], dict[str, object]]:
     """Events announced in `text`, in text order; debug notes on how they were chosen."""
     debug: dict[str, object] = {}
@@ -166,12 +167,12 @@ def extract_events(
     for c in chosen:
         pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
         if len(pairs) > 1 and not multi:
-            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published)
+            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
             for t, p in pairs:
                 events.append(_variant(base, c.day, t, p))
             debug["same_day_events"] = len(pairs)
             continue
-        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published))
+        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits))
     return events, debug
 
 
@@ -285,7 +286,8 @@ def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:
 def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kinds: list[set[str]],
            seg_dates: dict[int, list[DateMention]], seg_times: dict[int, list[TimeMention]],
            seg_places: dict[int, list[PlaceMention]], city_hits: list[CityHit], zone_name: str,
-           multi: bool, title_ids: set[int], published: date | None = None) -> ExtractedEvent:
+           multi: bool, title_ids: set[int], published: date | None = None,
+           weak_hits: list[CityHit] | None = None) -> ExtractedEvent:
     t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi)
     best_si = _seg_index(segs, starts, c.mention.start)
     group = [best_si] + [i for i in c.seg_ids if i != best_si]
@@ -355,7 +357,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             venue, address = m.group(1), m.group(2)
     elif address and not venue and not re.search(r"\d|\b(?:and|&)\b", address):
         venue, address = address, None
-    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published)
+    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published, weak_hits or [])
     zone = place.timezone if place else zone_name
     tz = ZoneInfo(zone)
     if t is not None:
@@ -400,13 +402,28 @@ _BACKGROUND = re.compile(
 
 
 def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
-               title_ids: set[int], c: _Candidate, published: date | None = None) -> Place | None:
+               title_ids: set[int], c: _Candidate, published: date | None = None,
+               weak_hits: list[CityHit] | None = None) -> Place | None:
     """The event's city: named in the event's own sentence, in the title, named often; a city
-    in a background clause ('since the protests in X', 'solidarity with X') counts less."""
+    in a background clause ('since the protests in X', 'solidarity with X') counts less. A
+    city named only by an adjective or demonym ('Саратовского', 'Londoners') is the fallback
+    when no town is named outright, or only in background clauses."""
     if venue_city:
         for h in hits:
             if h.place.name == venue_city or venue_city.lower() == h.place.name.lower():
                 return h.place
+    named = _score_cities(near, segs, hits, title_ids, published)
+    if named is not None and named[1] > 0:
+        return named[0]
+    weak = _score_cities(near, segs, weak_hits or [], title_ids, published, weak=True)
+    if weak is not None and weak[1] > 0:
+        return weak[0]
+    return named[0] if named is not None else None
+
+
+def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], title_ids: set[int],
+                  published: date | None, weak: bool = False) -> tuple[Place, float] | None:
+    """The best-scoring city of `hits` for an event whose own sentences are `near`."""
     if not hits:
         return None
 
@@ -440,6 +457,8 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
             value += 0.5
         seg = segs[si] if si >= 0 else None
         if seg is not None and _BACKGROUND.search(seg.text[: max(0, h.start - seg.start)]):
+            if weak:
+                continue  # "в поддержку московского марша": an adjective in a background clause says nothing
             value -= 3.5
         elif seg is not None and published is not None and any(
             int(y) < published.year for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", seg.text)
@@ -448,4 +467,4 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
         scores[name] = scores.get(name, 0.0) + value
     top = max(scores.values())
     winner = min((n for n in scores if scores[n] == top), key=lambda n: first[n])
-    return places[winner]
+    return places[winner], top

@@ -45,6 +45,7 @@ _EXTRA_ALIASES = {
     "Manhattan": "New York City",
     "Brooklyn": "New York City",
     "Westminster": "London",
+    "Нижний": "Nizhniy Novgorod",
 }
 
 _RU_COUNTRIES = {
@@ -108,6 +109,8 @@ class _Index:
     cyr: dict[str, list[Place]]
     countries: dict[str, str]
     states: dict[str, str]  # lower-case US state name or code -> code
+    demonyms: dict[str, Place]  # "londoner", "san diegans", "kazakh" -> a city (a capital for a country)
+    ru_adjectives: dict[str, Place]  # adjective stem "саратовск" -> Saratov
 
 
 def display_name(name: str) -> str:
@@ -175,7 +178,134 @@ def _index() -> _Index:
     for code, info in gc.get_us_states().items():
         states[info["name"].lower()] = code
         states[code.lower()] = code
-    return _Index(latin, cyr, countries, states)
+    demonyms, ru_adjectives = _adjective_indexes(gc, by_name, latin, cyr)
+    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives)
+
+
+# Country adjectives whose capital stands for the country when a text names no town at all.
+# Countries spanning several time zones (US, Canada, Australia, Brazil) are left out: their
+# capital would often give the wrong clock.
+_COUNTRY_ADJECTIVES = {
+    "KZ": "kazakh kazakhstani казахстанск",
+    "RU": "russian российск",
+    "UA": "ukrainian украинск",
+    "BY": "belarusian belarusan белорусск",
+    "UZ": "uzbek uzbekistani узбекск",
+    "KG": "kyrgyz киргизск кыргызск",
+    "TJ": "tajik tajikistani таджикск",
+    "GE": "georgian грузинск",
+    "AM": "armenian армянск",
+    "AZ": "azerbaijani азербайджанск",
+    "GB": "british",
+    "IE": "irish",
+    "FR": "french французск",
+    "DE": "german немецк германск",
+    "PL": "polish польск",
+    "TR": "turkish турецк",
+    "IR": "iranian иранск",
+    "IL": "israeli израильск",
+    "BD": "bangladeshi",
+    "PK": "pakistani",
+    "NG": "nigerian",
+    "KE": "kenyan",
+    "ZW": "zimbabwean",
+    "EG": "egyptian",
+    "GR": "greek",
+}
+# Demonyms and adjectives that no rule below derives from the city's name.
+_IRREGULAR_DEMONYMS = {
+    "muscovite": "Moscow", "muscovites": "Moscow", "parisian": "Paris", "parisians": "Paris",
+    "glaswegian": "Glasgow", "glaswegians": "Glasgow", "mancunian": "Manchester", "mancunians": "Manchester",
+    "liverpudlian": "Liverpool", "liverpudlians": "Liverpool", "angeleno": "Los Angeles",
+    "angelenos": "Los Angeles", "new yorker": "New York City", "new yorkers": "New York City",
+    "torontonian": "Toronto", "torontonians": "Toronto", "almatian": "Almaty",
+}
+_RU_IRREGULAR = {
+    "московск": "Moscow", "петербургск": "Saint Petersburg", "нижегородск": "Nizhniy Novgorod",
+    "ростовск": "Rostov-on-Don", "тульск": "Tula", "уфимск": "Ufa", "алматинск": "Almaty",
+    "алмаатинск": "Almaty", "астанинск": "Astana", "ярославск": "Yaroslavl", "тверск": "Tver",
+    "орловск": "Orel", "бакинск": "Baku", "сочинск": "Sochi", "пермск": "Perm", "казанск": "Kazan",
+    "киевск": "Kyiv", "минск": "Minsk", "бишкекск": "Bishkek",
+}
+_RU_ADJ_WORD = re.compile(
+    r"(?<![А-Яа-яЁё-])(?P<stem>[А-ЯЁа-яё]{3,}?[сц]к)(?:ий|ого|ому|им|ом|ая|ой|ую|ое|ие|их|ими|ые|ый|ей)(?![А-Яа-яЁё-])"
+)
+_EN_SUFFIXES = ("er", "ers", "ian", "ians", "an", "ans", "ite", "ites")
+
+
+def _adjective_indexes(gc: object, by_name: dict[str, Place], latin: dict[str, list[Place]],
+                       cyr: dict[str, list[Place]]) -> tuple[dict[str, Place], dict[str, Place]]:
+    """English demonyms ('Londoner', 'San Diegans') and Russian adjective stems ('саратовск')
+    of the larger cities, and the adjectives of some countries pointing at their capitals."""
+    demonyms: dict[str, Place] = {}
+    ru_adj: dict[str, Place] = {}
+    for key, places in latin.items():
+        place = places[0]
+        if place.population < 500_000 or key != place.name.lower() or not re.fullmatch(r"[a-z]+(?: [a-z]+)*", key):
+            continue
+        stems = {key}
+        if key[-1] in "aeo":
+            stems.add(key[:-1])
+        for stem in stems:
+            for suffix in _EN_SUFFIXES:
+                word = stem + suffix
+                if word not in latin and word not in _COMMON:
+                    demonyms.setdefault(word, place)
+    for word, city in _IRREGULAR_DEMONYMS.items():
+        if city in by_name:
+            demonyms[word] = by_name[city]
+    for key, places in cyr.items():
+        place = places[0]
+        if place.population < 100_000 or " " in key or "-" in key:
+            continue
+        # the key is a stemmed form; rebuild the stem of the adjective from it
+        stem = key if key.endswith(("ск", "цк")) else key + "ск"
+        ru_adj.setdefault(stem, place)
+    for stem, city in _RU_IRREGULAR.items():
+        if city in by_name:
+            ru_adj[stem] = by_name[city]
+    countries = gc.get_countries()  # type: ignore[attr-defined]
+    for iso, words in _COUNTRY_ADJECTIVES.items():
+        capital_name = str(countries.get(iso, {}).get("capital") or "")
+        options = [p for p in latin.get(capital_name.lower(), []) if p.country == iso]
+        capital = options[0] if options else None
+        if capital is None:
+            continue
+        for word in words.split():
+            if re.match(r"[а-я]", word):
+                ru_adj.setdefault(word, capital)
+            else:
+                demonyms.setdefault(word, capital)
+                demonyms.setdefault(word + "s", capital)
+    return demonyms, ru_adj
+
+
+def find_adjective_cities(text: str) -> list[CityHit]:
+    """Cities named only by an adjective or demonym ('Саратовского', 'Londoners', 'Kazakh'):
+    weak hits, for when the text names no town outright."""
+    idx = _index()
+    hits: list[CityHit] = []
+    for m in _DEMONYM_RUN.finditer(text):
+        one = m.group(1).lower()
+        two = f"{one} {m.group(2).lower()}" if m.group(2) else None
+        if two is not None and two in idx.demonyms:
+            hits.append(CityHit(idx.demonyms[two], m.start(), m.end(), False))
+        elif one in idx.demonyms:
+            hits.append(CityHit(idx.demonyms[one], m.start(), m.start(1) + len(one), False))
+        elif m.group(2) and m.group(2).lower() in idx.demonyms:
+            hits.append(CityHit(idx.demonyms[m.group(2).lower()], m.start(2), m.end(), False))
+    if _CYR_ANY.search(text):
+        for m in _RU_ADJ_WORD.finditer(text):
+            stem = m.group("stem").lower().replace("ё", "е")
+            place = idx.ru_adjectives.get(stem)
+            if place is not None:
+                hits.append(CityHit(place, m.start(), m.end(), False))
+    hits.sort(key=lambda h: h.start)
+    return hits
+
+
+_CYR_ANY = re.compile(r"[а-яё]", re.I)
+_DEMONYM_RUN = re.compile(r"\b([A-Z][a-z]{2,})(?: ([A-Z][a-z]{2,}))?")
 
 
 def _cyr_key(name: str) -> str:
@@ -309,9 +439,9 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
                 break  # 'Нового величия' is an adjective, not Novi
             strong = bool(_STRONG_BEFORE.search(before))
-            if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong:
-                break  # 'Эдуард Иванов': a surname, not Ivanovo
             place = next((p for p in places if p.country in known), places[0])
+            if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong and place.population < 1_000_000:
+                break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:
                 break
             hits.append(CityHit(place, start, end, strong))

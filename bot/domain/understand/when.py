@@ -240,6 +240,12 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
             taken.append((m.start("h"), m.end()))
+    for m in _SPOKEN_HOUR.finditer(text):
+        if free(m.start(), m.end()):
+            found = _spoken(m)
+            if found is not None:
+                out.append(TimeMention(m.start(), m.end(), found[0], found[1]))
+                taken.append((m.start(), m.end()))
     for m in _TIME_ANY.finditer(text):
         if not free(m.start(), m.end()):
             continue
@@ -280,6 +286,46 @@ def find_times(text: str) -> list[TimeMention]:
 
 
 _HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?!\s*(?:до|[-–]))", re.I)
+
+_RU_HOUR_WORDS = {
+    "час": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,
+    "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12,
+}
+_EN_HOUR_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+# Spoken and shorthand clock times: "18h30", "at 10A", "evening at 8", "at 7 in the evening",
+# "в 7 вечера", "в два часа дня", "в 10 утра".
+_SPOKEN_HOUR = re.compile(
+    r"(?<![\w.:])(?P<fr>(?:[01]?\d|2[0-3]))h(?P<fm>[0-5]\d)?(?![\w])"
+    r"|\b(?:at|from|beginning at|starting at)\s+(?P<us>1[0-2]|[1-9])(?::(?P<usm>[0-5]\d))?(?P<usap>[AP])\b(?![.\w])"
+    r"|\b(?P<part1>evening|tonight|afternoon|morning)\s+(?:at|from)\s+(?P<eh>1[0-2]|[1-9]|" + "|".join(_EN_HOUR_WORDS) + r")(?![\w:.])"
+    r"|\b(?:at|from)\s+(?P<eh2>1[0-2]|[1-9]|" + "|".join(_EN_HOUR_WORDS) + r")(?:\s+o['\u2019]clock)?\s+(?:in\s+the\s+|at\s+)(?P<part2>evening|afternoon|morning|night)\b"
+    r"|(?<![А-Яа-яЁё])(?:в|с|к)\s+(?P<rh>1[0-2]|[1-9]|" + "|".join(_RU_HOUR_WORDS) + r")(?:\s+час(?:а|ов)?)?\s+(?P<rpart>утра|дня|вечера)(?![А-Яа-яЁё])",
+    re.I,
+)
+
+
+def _spoken(m: re.Match[str]) -> tuple[int, int] | None:
+    """Hour and minute of a _SPOKEN_HOUR match, or None when it is no plausible clock time."""
+    if m.group("fr") is not None:
+        hour = int(m.group("fr"))
+        # "5h" is more often a duration than a clock time; protests start in the day
+        return (hour, int(m.group("fm") or 0)) if 7 <= hour <= 22 else None
+    if m.group("us") is not None:
+        return _hour24(int(m.group("us")), m.group("usap") + "m"), int(m.group("usm") or 0)
+    word = m.group("eh") or m.group("eh2") or m.group("rh")
+    part = (m.group("part1") or m.group("part2") or m.group("rpart") or "").lower()
+    if word is None:
+        return None
+    low = word.lower()
+    hour = int(low) if low.isdigit() else _EN_HOUR_WORDS.get(low) or _RU_HOUR_WORDS.get(low)
+    if hour is None:
+        return None
+    if part in ("evening", "tonight", "afternoon", "night", "дня", "вечера") and hour < 12:
+        hour += 12
+    return hour, 0
 
 _DURATION = re.compile(r"\b(?P<n>\w+)[- ]hours?[- ](?:long\s+)?(?:rally|protest|demonstration|picket|vigil|march|sit-in|meeting)", re.I)
 _RU_DURATION = re.compile(r"\b(?P<n>\w+)[- ]?час\w*\s+(?:митинг|пикет|акци)\w*", re.I)

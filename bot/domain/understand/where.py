@@ -151,6 +151,34 @@ def _nominative_adj(adj: str, noun: str) -> str:
     return " ".join(words)
 
 
+# "на Лубянке", "на Болотной", "у ТЮЗа": a bare place name (or an abbreviation after "у"),
+# used only when nothing better names the venue in the date's own sentence
+_RU_WEAK_VENUE = re.compile(
+    r"(?<![А-Яа-яЁё])(?:на|На) +(?P<v>[А-ЯЁ][а-яё]{3,}(?:ке|це|не|те|де|ре|ле|ой|ом|ем)(?: +[А-ЯЁ][а-яё]+(?:ке|ой|ом|е))?)(?![А-Яа-яЁё])"
+    r"|(?<![А-Яа-яЁё])(?:у|возле|около|напротив|У|Возле|Около|Напротив) +(?P<abbr>[А-ЯЁ]{2,6}(?:а|у)?)(?![А-Яа-яЁё])"
+)
+_RU_MONTHS_LOC = re.compile(r"^(?:Январ|Феврал|Март|Апрел|Ма[йе]|Июн|Июл|Август|Сентябр|Октябр|Ноябр|Декабр|Украин|Кубан|Урал|Донбасс|Кавказ|Неделе)", re.I)
+
+
+def _ru_nominative(word: str) -> str:
+    """A light locative-to-nominative fix of a place name: Лубянке -> Лубянка, Болотной -> Болотная,
+    Арбате -> Арбат, Невском -> Невский."""
+    out = []
+    for w in word.split():
+        if w.endswith(("ке", "це")):
+            w = w[:-1] + "а"
+        elif w.endswith("ой"):
+            w = w[:-2] + "ая"
+        elif re.search(r"[кгх]ом$", w):
+            w = w[:-2] + "ий"
+        elif w.endswith(("ом", "ем")):
+            w = w[:-2] + "ый"
+        elif w.endswith("е"):
+            w = w[:-1]
+        out.append(w)
+    return " ".join(out)
+
+
 def find_places(text: str) -> list[PlaceMention]:
     """Venue and address candidates, left to right."""
     out: list[PlaceMention] = []
@@ -217,6 +245,17 @@ def find_places(text: str) -> list[PlaceMention]:
         if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
             continue
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+    for m in _RU_WEAK_VENUE.finditer(text):
+        if m.group("abbr"):
+            v = re.sub(r"(?<=[А-ЯЁ])[ау]$", "", m.group("abbr"))
+            start, end = m.start("abbr"), m.end("abbr")
+        else:
+            if _RU_MONTHS_LOC.match(m.group("v")):
+                continue
+            v = _ru_nominative(m.group("v"))
+            start, end = m.start("v"), m.end("v")
+        if not any(p.start <= start < p.end for p in out):
+            out.append(PlaceMention(start, end, v, "weak"))
     for m in _EN_WEAK_VENUE.finditer(text):
         v = m.group("v")
         if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):

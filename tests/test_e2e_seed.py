@@ -464,9 +464,15 @@ async def live_the_seed(env: BotEnv, feeds: FeedSite, lang: str, user_id: int) -
         rows = await wait_rows(env, user_id, 2)
     else:
         assert await reminder_rows(env, user_id) == []
+        offer = card.button_texts()[0]
         await user.press(data=f"dl:rm:{event.id}", message=card)
         rows = await wait_rows(env, user_id, 2)
-        await user.wait_for(lambda u: card.button_texts() != [], timeout=WAIT)
+        # the card's first button turns from "Remind me" into "Reminders on" (edited in place)
+        await user.wait_for(lambda u: card.button_texts()[0] != offer, timeout=WAIT)
+        assert card.button_texts()[0].startswith("✓")
+        toast = user.answers[-1].text or ""
+        if not cyrillic(toast):
+            problems.append(f"'Remind me' answer not in Russian: {toast!r}")
     assert [(r.lead_minutes, r.due_at) for r in rows] == [
         (1440, EVENT_START - timedelta(days=1)),
         (120, EVENT_START - timedelta(hours=2)),

@@ -79,3 +79,29 @@ def test_spoken_and_shorthand_times(text: str, hm: tuple[int, int]) -> None:
 @pytest.mark.parametrize("text", ["for 5h", "24h news", "3h later"])
 def test_durations_are_not_clock_times(text: str) -> None:
     assert find_times(text) == []
+
+
+def test_two_protests_on_one_day_in_two_sentences_are_two_events() -> None:
+    text = (
+        "Митинг профсоюзов пройдет 1 мая в 10:00 у памятника Ленину в Казани. "
+        "Также 1 мая в 12:00 на площади Тукая пройдет пикет КПРФ."
+    )
+    events = understand(text, published=datetime(2025, 4, 28, tzinfo=UTC)).events
+    assert [(e.start.hour, e.venue) for e in events] == [(10, "памятник Ленину"), (12, "площадь Тукая")]
+
+
+def test_one_protest_restated_is_still_one_event() -> None:
+    text = "Join the rally on Saturday 3 May at 11am at Victoria Park in Leeds. The rally on 3 May starts at 11am at Victoria Park."
+    events = understand(text, published=datetime(2025, 4, 28, tzinfo=UTC)).events
+    assert len(events) == 1
+
+
+def test_a_past_report_is_not_a_call() -> None:
+    text = "Yesterday around 200 people protested outside the town hall in Leeds. The rally took place at 2pm."
+    assert understand(text, published=datetime(2025, 4, 28, tzinfo=UTC)).category != "protest_call"
+
+
+def test_lower_case_street_names_are_places() -> None:
+    text = "Protest: supporters are welcome outside the court from 9.30 tomorrow, at horseferry road near victoria."
+    (event,) = understand(text, published=datetime(2025, 4, 28, tzinfo=UTC)).events
+    assert "horseferry road" in (event.venue or "") + (event.address or "")

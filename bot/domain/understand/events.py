@@ -172,8 +172,52 @@ def extract_events(
                 events.append(_variant(base, c.day, t, p))
             debug["same_day_events"] = len(pairs)
             continue
-        events.append(_build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits))
+        built = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
+        events.append(built)
+        more = _same_day_others(built, c, segs, kinds, seg_times, seg_places, city_hits, title_ids, published, weak_hits)
+        if more:
+            events.extend(more)
+            debug["same_day_sentences"] = len(more) + 1
     return events, debug
+
+
+def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],
+                     seg_times: dict[int, list[TimeMention]], seg_places: dict[int, list[PlaceMention]],
+                     city_hits: list[CityHit], title_ids: set[int], published: date | None,
+                     weak_hits: list[CityHit] | None) -> list[ExtractedEvent]:
+    """Two protests on one day named in two sentences ("On 1 May the union rallies at A at 10:00.
+    The same day the party pickets B at 12:00."): each other sentence that names the day, a
+    protest, its own clock time and its own place is one more event."""
+    out: list[ExtractedEvent] = []
+    seen = {(base.start.hour, base.start.minute)} if not base.all_day else set()
+    seen_places = {p.casefold() for p in (base.venue, base.address) if p}
+    for si in c.seg_ids:
+        k = kinds[si]
+        if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
+            continue
+        times = [t for t in seg_times.get(si, ()) if not t.other_zone]
+        places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address")]
+        if not times or not places:
+            continue
+        t = times[0]
+        if (t.hour % 24, t.minute) in seen or any(p.text.casefold() in seen_places for p in places):
+            continue
+        venue = next((p.text for p in places if p.kind == "venue"), None)
+        address = next((p.text for p in places if p.kind == "address"), None)
+        place = _pick_city([si], segs, city_hits, None, title_ids, c, published, weak_hits or []) or None
+        zone = place.timezone if place else base.timezone
+        tz = ZoneInfo(zone)
+        start = datetime.combine(c.day, time(t.hour % 24, t.minute), tz)
+        end = datetime.combine(c.day, time(t.end_hour % 24, t.end_minute or 0), tz) if t.end_hour is not None else None
+        out.append(ExtractedEvent(
+            start=start, end=end, all_day=False, venue=venue, address=address,
+            city=place.name if place else base.city, country=place.country if place else base.country,
+            timezone=zone, lat=place.lat if place else base.lat, lon=place.lon if place else base.lon,
+            confidence=base.confidence, cancelled=bool(_CANCELLED.search(segs[si].text)),
+        ))
+        seen.add((t.hour % 24, t.minute))
+        seen_places.update(p.text.casefold() for p in places)
+    return out
 
 
 def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],

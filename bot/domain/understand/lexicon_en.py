@@ -38,7 +38,9 @@ CUES = (
     cue("invite", "call", 2, r"\bjoin (?:us|the|our)\b|\battend\b|\bcome (?:to|along)\b|\bturn out\b|\bbe there\b|\bwe urge\b|\bplease hold\b|\bspread the word\b|\bget down to it\b|\ball welcome\b|\bwill you\?"),
     cue("announce", "call", 1.5, r"\bwill (?:take place|be held|rally|march|gather|assemble|begin|start|continue|be)\b|\bis (?:due|planned|called|scheduled)\b|\bwill hold\b|\bplans? to (?:stage|hold)\b|\bto (?:stage|hold) a (?:rally|protest|demonstration|picket|march|vigil)\b|\bcalled a (?:rally|protest|demonstration|picket)\b|\bconven(?:es|ing)\b|\bassembl(?:e|ing)\b|\ballowed .{0,40}to hold\b"),
     cue("where_when", "call", 1, r"^\s*(?:what|where|when):"),
-    cue("past_report", "past", 1.5, r"\btook to the streets\b|\bwas held\b|\bgathered\b|\bparticipated\b|\bmarched\b|\brallied\b"),
+    cue("past_report", "past", 1.5, r"\btook to the streets\b|\bwas held\b|\bgathered\b|\bparticipated\b|\bmarched\b|\brallied\b|\btook place\b|\bwere held\b|\bwas staged\b|\bstaged an?\b|\bprotested\b|\bdemonstrated\b|\bturned out\b|\bshowed up\b"),
+    # when a sentence says the thing is behind us, whatever else it says
+    cue("past_time", "past", 1, r"\byesterday\b|\blast (?:week|weekend|night|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bearlier (?:today|this week)\b"),
     # hard negatives
     cue("protest_vote", "neg_protest", 4, r"\bprotest vot(?:e|es|ing)\b"),
     cue("show", "nonprotest", 2, r"\bconcerts?\b|\bgigs?\b|\b(?:uk |world )?tour\b|\bband\b|\bdoors\b|\bfestival\b|\btickets?\b|\bproduct launch\b|\blaunch event\b|\bkeynote\b|\bpublic meeting\b|\bto discuss\b"),

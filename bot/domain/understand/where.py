@@ -151,6 +151,15 @@ def _nominative_adj(adj: str, noun: str) -> str:
     return " ".join(words)
 
 
+# "at horseferry road", "outside high street magistrates court": place names written in lower
+# case (as some posts do), after a preposition; the first word must not be a function word
+_EN_LOWER_STREET = re.compile(
+    r"\b(?:at|on|outside|near|in|to|along)\s+(?P<a>(?!(?:the|a|an|this|that|our|your|their|its|his|her|every|each|any|some|main|same|other|one)\s)"
+    r"[a-z]{3,}(?:\s+[a-z]{3,})?\s+(?:road|street|lane|avenue|square)(?:\s+(?:[a-z]+['\u2019]?s?\s+)?(?:court|station|library|hall|park))?)\b"
+)
+_EN_LOWER_STOP = re.compile(r"^(?:the|and|for|with|from|into|onto|down|up|across|over|same|other|next|main)\b")
+
+
 # "на Лубянке", "на Болотной", "у ТЮЗа": a bare place name (or an abbreviation after "у"),
 # used only when nothing better names the venue in the date's own sentence
 _RU_WEAK_VENUE = re.compile(
@@ -245,6 +254,11 @@ def find_places(text: str) -> list[PlaceMention]:
         if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
             continue
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+    for m in _EN_LOWER_STREET.finditer(text):
+        a = m.group("a")
+        if _EN_LOWER_STOP.match(a) or any(p.start <= m.start("a") < p.end for p in out):
+            continue
+        out.append(PlaceMention(m.start("a"), m.end("a"), a, "venue" if a.endswith(("court", "station", "library", "hall", "park")) else "address"))
     for m in _RU_WEAK_VENUE.finditer(text):
         if m.group("abbr"):
             v = re.sub(r"(?<=[А-ЯЁ])[ау]$", "", m.group("abbr"))

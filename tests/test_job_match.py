@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.storage.models import Delivery, Event, Filter, Follow, Item, Source, Subscriber
@@ -175,3 +177,46 @@ async def test_broken_saved_filter_is_skipped_not_retried(services: Any) -> None
     assert services.extras["matcher_skipped"]
     async with services.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Filter)) == 1
+
+
+async def test_two_replicas_claim_different_items(any_services: Any, any_db_url: str) -> None:
+    """On PostgreSQL, FOR UPDATE SKIP LOCKED: two replicas matching at once never share an item."""
+    if not any_db_url.startswith("postgresql"):
+        pytest.skip("one process on SQLite: its runs are serialised by the matcher lock")
+    from bot.services import open_services
+    from tests.support import make_settings
+
+    services = any_services
+    now = services.clock()
+    async with services.sessions() as s, s.begin():
+        sub = Subscriber(chat_id=77)
+        s.add(sub)
+        await s.flush()
+        s.add(Filter(subscriber_id=sub.id, query="Kazakhstan"))
+        for n in range(40):
+            s.add(
+                Item(
+                    guid=f"r{n}",
+                    story_key=f"r{n}",
+                    title=f"Kazakhstan strike day {n}",
+                    text="",
+                    published_at=now,
+                    stage="understood",
+                    category="strike",
+                )
+            )
+    other = await open_services(make_settings(any_db_url), clock=services.clock)
+    try:
+        claimed = 0
+        while True:
+            counts = await asyncio.gather(
+                match_understood_items(services, limit=7), match_understood_items(other, limit=7)
+            )
+            claimed += sum(counts)
+            if not any(counts):
+                break
+    finally:
+        await other.close()
+    assert claimed == 40  # each item matched by exactly one of the two
+    async with services.sessions() as s:
+        assert await s.scalar(select(func.count()).select_from(Delivery)) == 40

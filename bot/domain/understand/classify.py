@@ -22,7 +22,7 @@ class CueScores:
         return self.totals.get(kind, 0.0)
 
 
-_PAST_YEAR = re.compile(r"\b(?:in|since|of|after|в|с|после)\s+(?:\w+\s+){0,2}((?:19|20)\d\d)\b")
+_PAST_YEAR = re.compile(r"\b(in|since|of|after|в|с|после)\s+(?:\w+\s+){0,2}((?:19|20)\d\d)\b", re.I)
 
 
 def score_text(
@@ -36,8 +36,14 @@ def score_text(
     starts = [s.start for s in segs]
     background = []
     for seg in segs:
-        years = [int(y) for y in _PAST_YEAR.findall(seg.text)]
-        background.append(bool(years) and (published_year is None or min(years) < published_year))
+        found = _PAST_YEAR.findall(seg.text)
+        years = [int(y) for _, y in found]
+        if published_year is not None:
+            background.append(bool(years) and min(years) < published_year)
+        else:
+            # no publication date: "in December 2011" is history, but "с 2015 года" / "since
+            # 2015" is how long something still going on has lasted
+            background.append(any(p.lower() not in ("с", "since") for p, _ in found))
     low = text.lower()
     for lex in lexicons:
         for c in lex.cues:

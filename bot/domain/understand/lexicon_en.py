@@ -32,6 +32,8 @@ CUES = (
     cue("walkout", "strike", 2.5, r"\bwalk(?:ed|ing|s)? (?:out|off the job)\b|\bwalkouts?\b|\bthreaten(?:s|ed)? to walk out\b"),
     cue("stoppage", "strike", 2.5, r"\bstoppages?\b|\block-?outs?\b|\blocked out\b|\bindustrial action\b|\bwork-to-rule\b|\bpicket lines?\b|\bsit-ins?\b|\boccupation of the (?:factory|plant|mine|site)\b"),
     cue("strike_word", "strike", 1, r"\bstrikes?\b"),
+    # a strike named as the workers' own: "on strike", "this strike", "a three-day strike"
+    cue("strike_named", "strike", 2, r"\b(?:on|this|the|our|their|ongoing|indefinite|general|national|wildcat|(?:\d+|one|two|three|24|48)[- ](?:day|hour|week)) strike\b"),
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
     cue("protest_noun", "protest", 1, r"\b(?:demonstrate|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
@@ -45,7 +47,7 @@ CUES = (
     cue("protest_vote", "neg_protest", 4, r"\bprotest vot(?:e|es|ing)\b"),
     cue("show", "nonprotest", 2, r"\bconcerts?\b|\bgigs?\b|\b(?:uk |world )?tour\b|\bband\b|\bdoors\b|\bfestival\b|\btickets?\b|\bproduct launch\b|\blaunch event\b|\bkeynote\b|\bpublic meeting\b|\bto discuss\b"),
     cue("lightning", "weather", 4, r"\blightning\b|\bthunderstorms?\b"),
-    cue("military", "military", 3, r"\bair ?strikes?\b|\bairstrikes?\b|\bmissiles?\b|\bdrone strikes?\b|\bshelling\b|\bbombing\b|\bmilitary coalition\b|\bcoalition\b"),
+    cue("military", "military", 3, r"\bair ?strikes?\b|\bairstrikes?\b|\bmissiles?\b|\bdrone strikes?\b|\bshelling\b|\bbombing\b|\bmilitary coalition\b|\bcoalition (?:air ?strikes?|forces|jets|warplanes|troops|aircraft)\b"),
     cue("sport", "sport", 2, r"\bgoal\b|\bfree-kick\b|\bstriker\b|\bmidfielder\b|\bfootball\b|\bmatch between\b|\bscored?\b"),
     # context: who the violence is aimed at
     cue("shoot_order", "context", 1, r"\bshoot(?:ing)? (?:to kill|without warning)\b|\bshoot-to-kill\b"),

@@ -17,7 +17,10 @@ from .where import PlaceMention, find_places
 
 _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\w*|не разрешил\w*|не дал\w*|отклонил\w*|refused|offered|instead of|rejected|banned|turned down)\b", re.I)
 # Places in sentences like these are where a march ends or goes next, not where people gather.
-_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? to|then march|ends? at|finish\w* at|destination|proceed to)\b", re.I)
+_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|then (?:march|move)|move (?:on|off) to|ends? at|finish\w* at|destination|proceed to)\b", re.I)
+# Getting there is not being there: coach pick-ups, trains and branch meeting points give times
+# and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
+_TRAVEL = re.compile(r"\b(?:coach(?:es)?|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
 _FUTURE_TENSE = re.compile(
@@ -51,6 +54,8 @@ def _past_tense(sentence: str) -> bool:
 
 # "15 марта 2014, 08:00", "26th February 2021 | 12:50 PM": when the page was written
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
+_GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
+_STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
@@ -86,7 +91,8 @@ def extract_events(
         return [], debug
     starts = [s.start for s in segs]
     dates = [d for d in find_dates(text, published) if not _points_back(d, segs, starts)]
-    times = find_times(text)
+    # a clock time glued to a year is a page stamp ("25 сентября 2015 | 15:25"), not a start
+    times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])]
     places = find_places(text)
     seg_dates: dict[int, list[DateMention]] = {}
     for d in dates:
@@ -105,6 +111,10 @@ def extract_events(
         if d.day is None or (published is not None and d.day < published):
             continue
         si = _seg_index(segs, starts, d.start)
+        if d.day == published and _STAMP_AFTER.match(text, d.end) and (
+            d.explicit_year or re.match(r",? *(?:19|20)\d\d", text[d.end : d.end + 7])
+        ):
+            continue  # "25 сентября 2015 | 15:25", "12.04.2013 12:34": when the page was written
         k = kinds[si]
         score = 0.0
         why = []
@@ -189,7 +199,9 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
     The same day the party pickets B at 12:00."): each other sentence that names the day, a
     protest, its own clock time and its own place is one more event."""
     out: list[ExtractedEvent] = []
-    seen = {(base.start.hour, base.start.minute)} if not base.all_day else set()
+    if base.all_day:
+        return out  # the first protest has no time of its own: a timed sentence is more likely its time
+    seen = {(base.start.hour, base.start.minute)}
     seen_places = {p.casefold() for p in (base.venue, base.address) if p}
     for si in c.seg_ids:
         k = kinds[si]
@@ -281,6 +293,8 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     for si in order:
         if si != best_si and not ({"protest", "call"} & kinds[si] or _START_CUE.search(segs[si].text)):
             continue  # another mention of the day on a bare line (a page stamp "15 марта, 08:00")
+        if _TRAVEL.search(segs[si].text):
+            continue
         options = [t for t in seg_times.get(si, ()) if not t.other_zone]
         if options:
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
@@ -289,7 +303,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     for si in order:
         for j in (si + 1, si + 2):
             if j < len(segs) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())) \
-                    and not _STAMP.search(segs[j].text):
+                    and not _STAMP.search(segs[j].text) and not _TRAVEL.search(segs[j].text):
                 options = [t for t in seg_times.get(j, ()) if not t.other_zone]
                 if options:
                     return options[0]
@@ -299,7 +313,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
         k = kinds[si]
         if "nonprotest" in k and "protest" not in k:
             continue
-        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())) or _TRAVEL.search(segs[si].text):
             continue
         if "protest" in k or _START_CUE.search(segs[si].text):
             options = [t for t in seg_times.get(si, ()) if not t.other_zone]
@@ -355,6 +369,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     near = where_lines + [si for si in near if si not in where_lines]
     for si in near:
         if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text)) and si != best_si:
+            continue
+        if _TRAVEL.search(segs[si].text):
             continue
         for p in seg_places.get(si, ()):
             if p.kind == "venue" and venue is None:
@@ -440,7 +456,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
 
 
 _BACKGROUND = re.compile(
-    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|protesting in|в поддержку|после|солидарност\w*)[^.!?\n]{0,40}$",
+    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|в поддержку|после|солидарност\w*)[^.!?\n]{0,60}$",
     re.I,
 )
 

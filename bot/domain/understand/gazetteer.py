@@ -111,6 +111,8 @@ class _Index:
     states: dict[str, str]  # lower-case US state name or code -> code
     demonyms: dict[str, Place]  # "londoner", "san diegans", "kazakh" -> a city (a capital for a country)
     ru_adjectives: dict[str, Place]  # adjective stem "саратовск" -> Saratov
+    alt_only: frozenset[str]  # names known only as another city's alternate name ("Lone")
+    by_name: dict[str, Place]  # display name -> the most populous such city
 
 
 def display_name(name: str) -> str:
@@ -167,6 +169,7 @@ def _index() -> _Index:
     for places in list(latin.values()) + list(cyr.values()) + list(latin_alt.values()):
         places.sort(key=lambda p: -p.population)
     # A town's own name wins over another city's old or foreign name (Salem is not Jerusalem).
+    alt_only = frozenset(k for k in latin_alt if k not in latin)
     for key, places in latin_alt.items():
         latin[key] = latin.get(key, []) + places
     countries: dict[str, str] = {}
@@ -179,7 +182,7 @@ def _index() -> _Index:
         states[info["name"].lower()] = code
         states[code.lower()] = code
     demonyms, ru_adjectives = _adjective_indexes(gc, by_name, latin, cyr)
-    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives)
+    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives, alt_only, by_name)
 
 
 # Country adjectives whose capital stands for the country when a text names no town at all.
@@ -324,7 +327,11 @@ def warm() -> None:
 _LATIN_RUN = re.compile(r"\b[A-Z][A-Za-z'\u2019.-]*(?:\s+[A-Z][A-Za-z'\u2019.-]*){0,2}")
 _CYR_WORD = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+")
 _STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
-_PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall)\b")
+_PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall|Embankment|Gardens|Monument)\b", re.I)
+# "Hyde Park", "Union Square": a town's name that is also what parks and squares are called
+_VENUE_LIKE_NAME = re.compile(r"\b(?:Park|Square|Gardens|Green|Common|Plaza)$", re.I)
+# "Washington, D.C.", "Washington DC": the capital, not the state or a person
+_DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
 def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: set[str]) -> tuple[Place, bool]:
@@ -416,6 +423,10 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             strong = sure or dateline or bool(_STRONG_BEFORE.search(before))
             if place.population < 100_000 and not strong:
                 continue
+            if not sure and _VENUE_LIKE_NAME.search(phrase):
+                continue  # "Hyde Park" in a London text is the park
+            if key in idx.alt_only and not (sure or _STRONG_BEFORE.search(before)):
+                continue  # "Lone demo": an English word that is some city's other name
             hits.append(CityHit(place, start, end, strong))
     cyr_words = list(_CYR_WORD.finditer(text))
     skip_until = -1
@@ -447,6 +458,10 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             hits.append(CityHit(place, start, end, strong))
             skip_until = end
             break
+    for m in _DC.finditer(text):
+        capital = idx.by_name.get("Washington")
+        if capital is not None and capital.country == "US":
+            hits.append(CityHit(capital, m.start(), m.end(), True))
     hits.sort(key=lambda h: h.start)
     return hits
 

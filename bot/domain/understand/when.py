@@ -184,7 +184,7 @@ _BARE_RANGE = re.compile(
     re.I,
 )
 _SHORT_RANGE = re.compile(
-    r"\b(?P<h1>1[0-2]|0?[1-9])(?:[:.](?P<m1>[0-5]\d))?\s*[-–]\s*(?P<h2>1[0-2]|0?[1-9])(?:[:.](?P<m2>[0-5]\d))?\s*" + _AMPM.replace("?P<ap>", "?P<ap2>"),
+    r"\b(?P<h1>1[0-2]|0?[1-9])(?:[:.](?P<m1>[0-5]\d))?\s*(?:[-–]|(?<=\d)\s+(?:to|till|until|and)\s+)\s*(?P<h2>1[0-2]|0?[1-9])(?:[:.](?P<m2>[0-5]\d))?\s*" + _AMPM.replace("?P<ap>", "?P<ap2>"),
     re.I,
 )
 _OTHER_ZONE = re.compile(

@@ -22,12 +22,12 @@ _EN_NOUNS = (
     r"Station|Bridge|Amphitheatre|Amphitheater|Parliament|Ministry|Court|Courthouse|Plaza|Theatre|Theater|"
     r"University|Church|Cathedral|Gates?|Memorial|Monument|Stadium|Market|Headquarters|HQ|Tower|Museum|"
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
-    r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy"
+    r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 _LINK = r"(?: +(?:of|the|and|&|de|for|on|at|du|des|la) +| +|-)"
 _EN_VENUE = re.compile(
-    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|by|assembling at|assemble at|gather at|meet at|from)\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?)"
+    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?)"
     r"(?P<v>" + _CAP + r"(?:" + _LINK + _CAP + r"){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
     re.M,
 )
@@ -101,6 +101,7 @@ _RU_NOUNS = {
     "суд": "суд", "суда": "суд", "суде": "суд",
     "кремль": "кремль", "кремля": "кремль",
     "метро": "метро",
+    "станция": "станция", "станции": "станция", "станцию": "станция",
     "камня": "камень", "камень": "камень",
     "кинотеатр": "кинотеатр", "кинотеатра": "кинотеатр", "кинотеатре": "кинотеатр",
     "дворец": "дворец", "дворца": "дворец", "дворце": "дворец",
@@ -114,7 +115,7 @@ _RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|На|В|У|Возле|Около) +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:«[^»]{1,40}»|\"[^\"]{1,40}\"|[A-ZА-ЯЁ][\w.-]*(?: +[A-Z][\w.-]*)*|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[A-ZА-ЯЁ][\w.-]*(?: +[A-Z][\w.-]*)*|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"
@@ -123,6 +124,11 @@ _RU_ADDRESS = re.compile(
 )
 
 
+_RU_HOUSE_ON = re.compile(
+    r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
+)
+_RU_KIND_NOM = {"проспекту": "проспект", "улице": "улица", "переулку": "переулок", "бульвару": "бульвар",
+                "шоссе": "шоссе", "набережной": "набережная"}
 _RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|ая|ом|ого|ов|ова|ина|ых|их|ей),\s*\d+[а-я]?)(?![\d,])")
 
 
@@ -231,6 +237,10 @@ def find_places(text: str) -> list[PlaceMention]:
         v = m.group("v").strip(" .,;")
         if v:
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
+    for m in _RU_HOUSE_ON.finditer(text):
+        kind = _RU_KIND_NOM[m.group("kind")]
+        adj = _nominative_adj(m.group("adj"), kind if kind != "проспект" else "проспект")
+        out.append(PlaceMention(m.start(), m.end(), f"{adj} {kind}, {m.group('n')}", "address"))
     for m in _RU_BARE_ADDRESS.finditer(text):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))

@@ -47,8 +47,12 @@ def score_text(
     low = text.lower()
     for lex in lexicons:
         for c in lex.cues:
-            if c.literals is not None and not any(lit in low for lit in c.literals):
-                continue  # none of the words it starts with: it cannot match
+            if c.literals is not None:
+                for lit in c.literals:
+                    if lit in low:
+                        break
+                else:
+                    continue  # none of the words it starts with: it cannot match
             total = 0.0
             hits = 0
             for m in c.pattern.finditer(text):

@@ -240,7 +240,7 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
             taken.append((m.start("h"), m.end()))
-    for m in _SPOKEN_HOUR.finditer(text):
+    for m in _spoken_hours(text):
         if free(m.start(), m.end()):
             found = _spoken(m)
             if found is not None:
@@ -297,26 +297,47 @@ _EN_HOUR_WORDS = {
 }
 # Spoken and shorthand clock times: "18h30", "at 10A", "evening at 8", "at 7 in the evening",
 # "в 7 вечера", "в два часа дня", "в 10 утра".
-_SPOKEN_HOUR = re.compile(
-    r"(?<![\w.:])(?P<fr>(?:[01]?\d|2[0-3]))h(?P<fm>[0-5]\d)?(?![\w])"
-    r"|\b(?:at|from|beginning at|starting at)\s+(?P<us>1[0-2]|[1-9])(?::(?P<usm>[0-5]\d))?(?P<usap>[AP])\b(?![.\w])"
-    r"|\b(?P<part1>evening|tonight|afternoon|morning)\s+(?:at|from)\s+(?P<eh>1[0-2]|[1-9]|" + "|".join(_EN_HOUR_WORDS) + r")(?![\w:.])"
-    r"|\b(?:at|from)\s+(?P<eh2>1[0-2]|[1-9]|" + "|".join(_EN_HOUR_WORDS) + r")(?:\s+o['\u2019]clock)?\s+(?:in\s+the\s+|at\s+)(?P<part2>evening|afternoon|morning|night)\b"
-    r"|(?<![А-Яа-яЁё])(?:в|с|к)\s+(?P<rh>1[0-2]|[1-9]|" + "|".join(_RU_HOUR_WORDS) + r")(?:\s+час(?:а|ов)?)?\s+(?P<rpart>утра|дня|вечера)(?![А-Яа-яЁё])",
+_HOURS_EN = "|".join(_EN_HOUR_WORDS)
+_HOURS_RU = "|".join(_RU_HOUR_WORDS)
+_SPOKEN_FR = re.compile(r"(?<![\w.:])(?P<fr>[01]?\d|2[0-3])h(?P<fm>[0-5]\d)?(?![\w])")
+_SPOKEN_US = re.compile(r"\b(?:at|from|beginning at|starting at)\s+(?P<us>1[0-2]|[1-9])(?::(?P<usm>[0-5]\d))?(?P<usap>[AP])\b(?![.\w])")
+_SPOKEN_EN = re.compile(
+    r"\b(?P<part1>evening|tonight|afternoon|morning)\s+(?:at|from)\s+(?P<eh>1[0-2]|[1-9]|" + _HOURS_EN + r")(?![\w:.])"
+    r"|\b(?:at|from)\s+(?P<eh2>1[0-2]|[1-9]|" + _HOURS_EN + r")(?:\s+o['\u2019]clock)?\s+(?:in\s+the\s+|at\s+)(?P<part2>evening|afternoon|morning|night)\b",
     re.I,
 )
+_SPOKEN_RU = re.compile(
+    r"(?<![А-Яа-яЁё])(?:в|с|к)\s+(?P<rh>1[0-2]|[1-9]|" + _HOURS_RU + r")(?:\s+час(?:а|ов)?)?\s+(?P<rpart>утра|дня|вечера)(?![А-Яа-яЁё])",
+    re.I,
+)
+_FR_GATE = re.compile(r"\dh")
+_US_GATE = re.compile(r"\d[AP]\b")
+_EN_GATE = re.compile(r"evening|tonight|afternoon|morning|night", re.I)
+_RU_GATE = re.compile(r"утра|дня|вечера", re.I)
+
+
+def _spoken_hours(text: str) -> list[re.Match[str]]:
+    """Matches of the spoken and shorthand clock times; each pattern runs only when a cheap
+    test says it can match (they are rare, and the text is scanned for every item)."""
+    found: list[re.Match[str]] = []
+    for gate, pattern in ((_FR_GATE, _SPOKEN_FR), (_US_GATE, _SPOKEN_US), (_EN_GATE, _SPOKEN_EN), (_RU_GATE, _SPOKEN_RU)):
+        if gate.search(text):
+            found.extend(pattern.finditer(text))
+    found.sort(key=lambda m: m.start())
+    return found
 
 
 def _spoken(m: re.Match[str]) -> tuple[int, int] | None:
-    """Hour and minute of a _SPOKEN_HOUR match, or None when it is no plausible clock time."""
-    if m.group("fr") is not None:
-        hour = int(m.group("fr"))
+    """Hour and minute of a spoken-time match, or None when it is no plausible clock time."""
+    g = m.groupdict()
+    if g.get("fr") is not None:
+        hour = int(g["fr"])
         # "5h" is more often a duration than a clock time; protests start in the day
-        return (hour, int(m.group("fm") or 0)) if 7 <= hour <= 22 else None
-    if m.group("us") is not None:
-        return _hour24(int(m.group("us")), m.group("usap") + "m"), int(m.group("usm") or 0)
-    word = m.group("eh") or m.group("eh2") or m.group("rh")
-    part = (m.group("part1") or m.group("part2") or m.group("rpart") or "").lower()
+        return (hour, int(g.get("fm") or 0)) if 7 <= hour <= 22 else None
+    if g.get("us") is not None:
+        return _hour24(int(g["us"]), g["usap"] + "m"), int(g.get("usm") or 0)
+    word = g.get("eh") or g.get("eh2") or g.get("rh")
+    part = (g.get("part1") or g.get("part2") or g.get("rpart") or "").lower()
     if word is None:
         return None
     low = word.lower()

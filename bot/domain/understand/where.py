@@ -57,18 +57,25 @@ _BAD_VENUE = re.compile(
 )
 
 
+_TRIM_SENTENCE = re.compile(r"(?<!\bSt)(?<!\bDr)(?<!\bMt)(?<!\bFt)\. ")
+_TRIM_LEAD = re.compile(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble|Meet|Gather)\s+(?:at\s+)?)+")
+_TRIM_TAIL = re.compile(r"\s+(?:on|at|in|and|of|the|for|&)$")
+_TRIM_REST = re.compile(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\w'-]*){1,3}")
+
+
 def _trim_en(v: str) -> str | None:
-    v = re.split(r"(?<!\bSt)(?<!\bDr)(?<!\bMt)(?<!\bFt)\. ", v)[0]
-    v = re.sub(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble|Meet|Gather)\s+(?:at\s+)?)+", "", v)
+    if ". " in v:
+        v = _TRIM_SENTENCE.split(v)[0]
+    v = _TRIM_LEAD.sub("", v)
     v = v.strip(" .,;:'\u2019\"")
-    v = re.sub(r"\s+(?:on|at|in|and|of|the|for|&)$", "", v)
+    v = _TRIM_TAIL.sub("", v)
     found = list(_EN_NOUN_END.finditer(v))
     if not found:
         return None
     # keep what follows the last place noun only when it is a short name ("Park Lane" stays)
     last = found[-1]
     tail = v[last.end() :]
-    if tail and not re.fullmatch(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\w'-]*){1,3}", tail):
+    if tail and not _TRIM_REST.fullmatch(tail):
         v = v[: last.end()]
     if _BAD_VENUE.match(v):
         return None
@@ -194,9 +201,14 @@ def _ru_nominative(word: str) -> str:
     return " ".join(out)
 
 
+_HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
+
+
 def find_places(text: str) -> list[PlaceMention]:
     """Venue and address candidates, left to right."""
     out: list[PlaceMention] = []
+    # the Russian patterns cost as much as the English ones: run them only on Cyrillic text
+    cyr = bool(_HAS_CYR.search(text))
     for m in _EN_ADDRESS.finditer(text):
         a = m.group("a").strip(" ,\n")
         if not re.search(r"\d", a) and not re.search(_POSTCODE, a):
@@ -231,20 +243,20 @@ def find_places(text: str) -> list[PlaceMention]:
     for m in _EN_LOWER_VENUE.finditer(text):
         v = re.sub(r"['\u2019]s\b", "", m.group("v"))
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
-    for m in _RU_ADDRESS.finditer(text):
+    for m in (_RU_ADDRESS.finditer(text) if cyr else ()):
         out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
-    for m in _RU_PLACE_LINE.finditer(text):
+    for m in (_RU_PLACE_LINE.finditer(text) if cyr else ()):
         v = m.group("v").strip(" .,;")
         if v:
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
-    for m in _RU_HOUSE_ON.finditer(text):
+    for m in (_RU_HOUSE_ON.finditer(text) if cyr else ()):
         kind = _RU_KIND_NOM[m.group("kind")]
         adj = _nominative_adj(m.group("adj"), kind if kind != "проспект" else "проспект")
         out.append(PlaceMention(m.start(), m.end(), f"{adj} {kind}, {m.group('n')}", "address"))
-    for m in _RU_BARE_ADDRESS.finditer(text):
+    for m in (_RU_BARE_ADDRESS.finditer(text) if cyr else ()):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
-    for m in _RU_VENUE.finditer(text):
+    for m in (_RU_VENUE.finditer(text) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
         if m.group("n")[0].isupper() and m.group("adj") is None and m.start("v") == m.start("n") and not (m.group("tail") or "").strip():
             continue  # a capitalised noun alone is a name's word, not a place
@@ -269,7 +281,7 @@ def find_places(text: str) -> list[PlaceMention]:
         if _EN_LOWER_STOP.match(a) or any(p.start <= m.start("a") < p.end for p in out):
             continue
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "venue" if a.endswith(("court", "station", "library", "hall", "park")) else "address"))
-    for m in _RU_WEAK_VENUE.finditer(text):
+    for m in (_RU_WEAK_VENUE.finditer(text) if cyr else ()):
         if m.group("abbr"):
             v = re.sub(r"(?<=[А-ЯЁ])[ау]$", "", m.group("abbr"))
             start, end = m.start("abbr"), m.end("abbr")

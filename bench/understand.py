@@ -246,8 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     texts = two_kb_texts(events + items, args.n)
     published = datetime(2020, 1, 1, tzinfo=UTC)
     understand("warm up", published=published)
-    ours = rate(lambda t: understand(t, published=published), texts)
-    print(f"speed: understand() {ours:.0f} items/s over {len(texts)} texts of 2 KB, one core")
+    # other jobs on a shared machine slow single passes: print the first pass and the best of three
+    runs = [rate(lambda t: understand(t, published=published), texts) for _ in range(3)]
+    print(f"speed: understand() {runs[0]:.0f} items/s first pass, {max(runs):.0f} best of 3, over {len(texts)} texts of 2 KB, one core")
     if base is not None:
         from dateparser.search import search_dates
 

@@ -297,6 +297,10 @@ def find_adjective_cities(text: str) -> list[CityHit]:
             hits.append(CityHit(idx.demonyms[one], m.start(), m.start(1) + len(one), False))
         elif m.group(2) and m.group(2).lower() in idx.demonyms:
             hits.append(CityHit(idx.demonyms[m.group(2).lower()], m.start(2), m.end(), False))
+    for m in _LANDMARK_RE.finditer(text):
+        city = idx.by_name.get(display_name(_LANDMARK_CITY[int((m.lastgroup or "l0")[1:])]))
+        if city is not None:
+            hits.append(CityHit(city, m.start(), m.end(), False))
     if _CYR_ANY.search(text):
         for m in _RU_ADJ_WORD.finditer(text):
             stem = m.group("stem").lower().replace("ё", "е")
@@ -308,9 +312,37 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+
+# Well-known protest places that name their city without naming it ("Parliament Square",
+# "на Лубянке"). Weak hits like the adjectives: used only when no town is named outright.
+_LANDMARKS: dict[str, tuple[str, ...]] = {
+    "London": (
+        r"Parliament Square", r"Trafalgar Square", r"Downing St(?:reet|\.)?", r"Whitehall", r"Victoria Embankment",
+        r"Hyde Park Corner", r"Marble Arch", r"Piccadilly Circus", r"Russell Square", r"Tavistock Square",
+        r"Old Bailey", r"Royal Courts of Justice",
+    ),
+    "Moscow": (
+        r"Red Square", r"Pushkin(?:skaya)? Square", r"Bolotnaya", r"Lubyanka",
+        r"Красн\w+ площад\w+", r"Пушкинск\w+ площад\w+", r"Болотн\w+ площад\w+", r"Манежн\w+ площад\w+",
+        r"Лубянк\w*", r"проспект\w* (?:академика )?Сахарова", r"Охотн\w+ ряд\w*", r"Чист\w+ пруд\w*",
+        r"Новопушкинск\w+ сквер\w*", r"Суворовск\w+ площад\w+", r"Тверск\w+ улиц\w+",
+    ),
+    "Saint Petersburg": (
+        r"Palace Square", r"Nevsky Prospe[ck]t", r"Марсов\w+ пол\w+", r"Невск\w+ проспект\w*", r"на Невском",
+        r"Дворцов\w+ площад\w+", r"Исаакиевск\w+ площад\w+", r"Гостин\w+ двор\w*", r"Смольн\w+",
+    ),
+    "Washington": (r"National Mall", r"Lafayette (?:Square|Park)", r"Capitol Hill", r"Dupont Circle"),
+    "New York City": (r"Times Square", r"Zuccotti Park", r"Foley Square", r"Washington Square Park"),
+}
+# the look-ahead lets the scan skip every position that cannot start a name
+_LANDMARK_RE = re.compile(
+    r"(?=[A-ZА-ЯЁпн])(?:" + "|".join(f"(?P<l{n}>{'|'.join(pats)})" for n, pats in enumerate(_LANDMARKS.values())) + ")"
+)
+_LANDMARK_CITY = list(_LANDMARKS)
 _DEMONYM_RUN = re.compile(r"\b([A-Z][a-z]{2,})(?: ([A-Z][a-z]{2,}))?")
 
 
+@lru_cache(maxsize=65_536)
 def _cyr_key(name: str) -> str:
     # each part of 'Ростов-на-Дону' is stemmed, so 'Ростова-на-Дону' meets it
     words = []

@@ -312,17 +312,21 @@ _SPOKEN_RU = re.compile(
 )
 _FR_GATE = re.compile(r"\dh")
 _US_GATE = re.compile(r"\d[AP]\b")
-_EN_GATE = re.compile(r"evening|tonight|afternoon|morning|night", re.I)
-_RU_GATE = re.compile(r"утра|дня|вечера", re.I)
 
 
 def _spoken_hours(text: str) -> list[re.Match[str]]:
     """Matches of the spoken and shorthand clock times; each pattern runs only when a cheap
     test says it can match (they are rare, and the text is scanned for every item)."""
     found: list[re.Match[str]] = []
-    for gate, pattern in ((_FR_GATE, _SPOKEN_FR), (_US_GATE, _SPOKEN_US), (_EN_GATE, _SPOKEN_EN), (_RU_GATE, _SPOKEN_RU)):
-        if gate.search(text):
-            found.extend(pattern.finditer(text))
+    low = text.lower()
+    if _FR_GATE.search(text):
+        found.extend(_SPOKEN_FR.finditer(text))
+    if _US_GATE.search(text):
+        found.extend(_SPOKEN_US.finditer(text))
+    if "evening" in low or "night" in low or "afternoon" in low or "morning" in low:
+        found.extend(_SPOKEN_EN.finditer(text))
+    if "утра" in low or "дня" in low or "вечера" in low:
+        found.extend(_SPOKEN_RU.finditer(text))
     found.sort(key=lambda m: m.start())
     return found
 

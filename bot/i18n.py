@@ -26,12 +26,12 @@ def _catalogs() -> dict[str, dict[str, str | tuple[str, ...]]]:
         for message in catalog:
             if not message.id or not message.string:
                 continue
-            key = message.id[0] if isinstance(message.id, tuple) else message.id
-            if isinstance(message.string, tuple):
-                if all(message.string):
-                    table[key] = tuple(message.string)
-            else:
+            # plural entries carry (singular, plural) ids and one string per plural form
+            key = str(message.id if isinstance(message.id, str) else message.id[0])
+            if isinstance(message.string, str):
                 table[key] = message.string
+            elif all(message.string):
+                table[key] = tuple(str(form) for form in message.string)
     return catalogs
 
 

@@ -17,7 +17,7 @@ from .where import PlaceMention, find_places
 
 _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\w*|не разрешил\w*|не дал\w*|отклонил\w*|refused|offered|instead of|rejected|banned|turned down)\b", re.I)
 # Places in sentences like these are where a march ends or goes next, not where people gather.
-_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|then (?:march|move)|move (?:on|off) to|ends? at|finish\w* at|destination|proceed to)\b", re.I)
+_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
 # Getting there is not being there: coach pick-ups, trains and branch meeting points give times
 # and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
 _TRAVEL = re.compile(r"\b(?:coach(?:es)?|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)

@@ -320,12 +320,17 @@ _LANDMARKS: dict[str, tuple[str, ...]] = {
         r"Parliament Square", r"Trafalgar Square", r"Downing St(?:reet|\.)?", r"Whitehall", r"Victoria Embankment",
         r"Hyde Park Corner", r"Marble Arch", r"Piccadilly Circus", r"Russell Square", r"Tavistock Square",
         r"Old Bailey", r"Royal Courts of Justice",
+        # boroughs and districts whose names are no town elsewhere of any size
+        r"Hackney", r"Islington", r"Tower Hamlets", r"Southwark", r"Lambeth", r"Lewisham", r"Haringey",
+        r"Hammersmith", r"Walthamstow", r"Waltham Forest", r"Wandsworth", r"Camden Town", r"Brixton",
+        r"Stratford, London", r"Whitechapel", r"Tottenham", r"Peckham", r"Brent Town Hall",
     ),
     "Moscow": (
         r"Red Square", r"Pushkin(?:skaya)? Square", r"Bolotnaya", r"Lubyanka",
-        r"Красн\w+ площад\w+", r"Пушкинск\w+ площад\w+", r"Болотн\w+ площад\w+", r"Манежн\w+ площад\w+",
+        # only names no other Russian city shares: every town has its Красная or Театральная площадь
+        r"Болотн\w+ площад\w+", r"Манежн\w+ площад\w+",
         r"Лубянк\w*", r"проспект\w* (?:академика )?Сахарова", r"Охотн\w+ ряд\w*", r"Чист\w+ пруд\w*",
-        r"Новопушкинск\w+ сквер\w*", r"Суворовск\w+ площад\w+", r"Тверск\w+ улиц\w+",
+        r"Новопушкинск\w+ сквер\w*",
     ),
     "Saint Petersburg": (
         r"Palace Square", r"Nevsky Prospe[ck]t", r"Марсов\w+ пол\w+", r"Невск\w+ проспект\w*", r"на Невском",
@@ -430,6 +435,8 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
                     key = phrase.lower()
                 elif phrase.isupper():
                     continue
+                if key.startswith(("st. ", "st ")) and key not in idx.latin:
+                    key = "saint " + key.split(" ", 1)[1]  # "St. Paul" is Saint Paul
                 if key in idx.latin:
                     found = (j, phrase, key)
                     break

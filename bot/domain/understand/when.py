@@ -235,6 +235,7 @@ def find_times(text: str) -> list[TimeMention]:
             taken.append((m.start(), m.end()))
     # In a text that writes "2 p.m.", a bare "2:30" is afternoon too: nobody protests at 2:30 at night.
     twelve_hour = bool(re.search(r"\d\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])", text, re.I))
+    latin = not re.search(r"[А-Яа-яЁё]{3}", text)
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
     for m in _HOUR_WORD.finditer(text):
         if free(m.start(), m.end()):
@@ -257,7 +258,11 @@ def find_times(text: str) -> list[TimeMention]:
             r"(?:\b(?:в|с|до|к|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
         ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
             continue
-        if twelve_hour and m.group("h2") is not None and 1 <= value[0] <= 6:
+        if m.group("h2") is not None and 1 <= value[0] <= 6 and (
+            twelve_hour or (latin and not m.group("h2").startswith("0"))
+        ):
+            # "4:30" in an English text is afternoon: nobody protests at 4:30 at night, and
+            # English texts write 24-hour times with a leading zero if at all
             value = (value[0] + 12, value[1])
         singles.append((m, value))
     i = 0

@@ -36,7 +36,7 @@ _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|town hall|court|ministry|consulate|square|park|gates|factory|plant))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|ministry|consulate|square|park|gates|factory|plant))\b"
 )
 _STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)(?: (?:[NS][EW]?|[EW])\b\.?)?"
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"
@@ -50,10 +50,17 @@ _EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|Location:?) +|\
 _STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
 
 # "at Nayapaltan": a one-word place name, used only when nothing better names the venue
+# "on the front steps of the Capitol", "at the north steps of the Capitol building"
+_EN_STEPS_OF = re.compile(
+    r"\b(?:at|on|outside|in front of|from)\s+the\s+(?:(?:front|back|north|south|east|west|main)\s+)?(?P<part>steps|gates?|entrance|lawn|side)\s+of\s+(?:the\s+)?"
+    r"(?P<v>(?:[A-Z][\w'-]*\s+){0,3}(?:Capitol|Parliament|Town Hall|City Hall|Cathedral|Courthouse|Court|Library|Museum|Palace|Embassy|Consulate)(?:\s+[Bb]uilding)?)"
+)
+# "gathering at The Level": a place whose name is "The ..." after a verb of gathering
+_EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
-    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please)\b"
+    r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please|As|If|When|While|After|Before|Since|Because|Although|Once|Until|Unless|How|What|Why|Who|Its|Their|His|Her|Some|Many|Most|Every|Each|Other|More|Any)\b"
 )
 
 
@@ -134,6 +141,11 @@ _RU_ADDRESS = re.compile(
 _RU_HOUSE_ON = re.compile(
     r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
 )
+_RU_HOUSE_AT = re.compile(
+    r"(?<![А-Яа-яЁё])(?:дом(?:ом|а|у|е)?|д\.) *№? *(?P<n>\d+[а-я]?(?:/\d+)?) +(?:на|по) +(?P<kind>улице|проспекте|переулке|бульваре|шоссе|набережной) +(?P<name>[А-ЯЁ][\w-]+(?: +[А-ЯЁ][\w-]+)?)"
+)
+_RU_KIND_NOM_LOC = {"улице": "улица", "проспекте": "проспект", "переулке": "переулок", "бульваре": "бульвар",
+                    "шоссе": "шоссе", "набережной": "набережная"}
 _RU_KIND_NOM = {"проспекту": "проспект", "улице": "улица", "переулку": "переулок", "бульвару": "бульвар",
                 "шоссе": "шоссе", "набережной": "набережная"}
 _RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|ая|ом|ого|ов|ова|ина|ых|их|ей),\s*\d+[а-я]?)(?![\d,])")
@@ -240,6 +252,10 @@ def find_places(text: str) -> list[PlaceMention]:
         v = _trim_en(m.group("v"))
         if v and not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
+    for m in _EN_STEPS_OF.finditer(text):
+        out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))
+    for m in _EN_THE_NAME.finditer(text):
+        out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))
     for m in _EN_LOWER_VENUE.finditer(text):
         v = re.sub(r"['\u2019]s\b", "", m.group("v"))
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
@@ -253,6 +269,8 @@ def find_places(text: str) -> list[PlaceMention]:
         kind = _RU_KIND_NOM[m.group("kind")]
         adj = _nominative_adj(m.group("adj"), kind if kind != "проспект" else "проспект")
         out.append(PlaceMention(m.start(), m.end(), f"{adj} {kind}, {m.group('n')}", "address"))
+    for m in (_RU_HOUSE_AT.finditer(text) if cyr else ()):
+        out.append(PlaceMention(m.start(), m.end(), f"{_RU_KIND_NOM_LOC[m.group('kind')]} {m.group('name')}, {m.group('n')}", "address"))
     for m in (_RU_BARE_ADDRESS.finditer(text) if cyr else ()):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
@@ -270,11 +288,15 @@ def find_places(text: str) -> list[PlaceMention]:
         parts.append(noun)
         if tail:
             parts.append(tail)
-        v = " ".join(parts)
+        v = " ".join(parts).split(". ")[0].rstrip(".")
         if m.group("n")[0].isupper():
             v = v[0].upper() + v[1:]
         if noun in ("дом", "метро", "суд", "здание", "офис") and not tail:
             continue
+        if noun in ("мэрия", "администрация", "здание правительства") and not adj and not tail and re.match(
+            r"(?:в|во|В|Во)\s", m.group(0)
+        ):
+            continue  # "сообщили в мэрии", "подали в администрацию": who was asked, not where people stand
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
     for m in _EN_LOWER_STREET.finditer(text):
         a = m.group("a")

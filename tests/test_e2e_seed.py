@@ -512,6 +512,8 @@ async def live_the_seed(env: BotEnv, feeds: FeedSite, lang: str, user_id: int) -
         assert second.text.startswith("⏰ Today, Wed 21 Dec, 18:00 (12:00 local time)")
     elif "сегодня" not in second.text.lower():
         problems.append(f"second reminder does not say 'сегодня': {second.text!r}")
+    # The sender stamps sent_at when it commits the answer: let it, before noon passes.
+    await settled(env)
     env.clock.set(EVENT_START + timedelta(minutes=30))
     assert (await queue_due_reminders(env.services)).queued == 0
     await settled(env)

@@ -105,3 +105,65 @@ def test_lower_case_street_names_are_places() -> None:
     text = "Protest: supporters are welcome outside the court from 9.30 tomorrow, at horseferry road near victoria."
     (event,) = understand(text, published=datetime(2025, 4, 28, tzinfo=UTC)).events
     assert "horseferry road" in (event.venue or "") + (event.address or "")
+
+
+def test_page_stamps_are_not_the_event_day_or_time() -> None:
+    text = (
+        "Марш мира в Петербурге\n25 сентября 2015 | 15:25 Администрация Петербурга не согласовала "
+        "проведение в воскресенье в городе Марша мира. Марш начнется у станции метро «Горьковская»."
+    )
+    (event,) = understand(text, published=datetime(2015, 9, 25, 12, 0, tzinfo=UTC)).events
+    assert event.start.date().isoformat() == "2015-09-27"
+    assert event.all_day
+    assert event.venue == "станция метро «Горьковская»"
+
+
+def test_travel_arrangements_give_no_start_or_place() -> None:
+    text = (
+        "Members will join a national demonstration in London this Saturday. Coach places are still "
+        "available - pick up from Leeds City Train Station at 6.00am. Marchers will gather at Victoria "
+        "Embankment from 11.00am."
+    )
+    (event,) = understand(text, published=datetime(2011, 3, 22, tzinfo=UTC)).events
+    assert (event.start.hour, event.city) == (11, "London")
+    assert event.venue == "Victoria Embankment"
+
+
+@pytest.mark.parametrize(
+    ("text", "venue", "hour"),
+    [
+        ("The rally will be held on Wednesday at noon on the front steps of the Capitol in Jefferson City.", "Capitol", 12),
+        ("Rally: join us Wednesday at 4:30 at City Hall in Rochester to stand with working people.", "City Hall", 16),
+        ("Demo this Wednesday: meet at 4pm outside the Town hall in Worthing.", "Town hall", 16),
+    ],
+)
+def test_english_venue_and_time_forms(text: str, venue: str, hour: int) -> None:
+    (event,) = understand(text, published=datetime(2014, 3, 24, tzinfo=UTC)).events
+    assert (event.venue, event.start.hour) == (venue, hour)
+
+
+def test_st_is_saint_and_dc_is_washington() -> None:
+    events = understand("Union rally on Tuesday at 4pm at the State Capitol in St. Paul.", published=PUBLISHED).events
+    assert events[0].timezone == "America/Chicago"
+    events = understand("Protest on Tuesday at 4pm outside the embassy, Washington, D.C.", published=PUBLISHED).events
+    assert events[0].timezone == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Сегодня в Иркутске пройдет акция \"Бессмертный полк\". Сбор участников акции начнется в 9.30 на ул. Советской.",
+        "В Иркутске пройдет акция Минута тишины. 22 июня в 10 часов состоится акция «Минута тишины».",
+    ],
+)
+def test_commemorations_are_not_protest_calls(text: str) -> None:
+    assert understand(text, published=datetime(2017, 5, 9, tzinfo=UTC)).category == "other"
+
+
+def test_who_was_asked_is_not_the_venue() -> None:
+    text = (
+        "Два митинга планируется провести 12 июня, сообщили в мэрии Иркутска. "
+        "Митинг пройдет 12 июня на сквере имени Кирова."
+    )
+    events = understand(text, published=datetime(2017, 5, 31, tzinfo=UTC)).events
+    assert events and events[0].venue != "мэрия"

@@ -350,12 +350,13 @@ def _spoken(m: re.Match[str]) -> tuple[int, int] | None:
     if word is None:
         return None
     low = word.lower()
-    hour = int(low) if low.isdigit() else _EN_HOUR_WORDS.get(low) or _RU_HOUR_WORDS.get(low)
-    if hour is None:
+    found = int(low) if low.isdigit() else _EN_HOUR_WORDS.get(low) or _RU_HOUR_WORDS.get(low)
+    if found is None:
         return None
-    if part in ("evening", "tonight", "afternoon", "night", "дня", "вечера") and hour < 12:
-        hour += 12
-    return hour, 0
+    if part in ("evening", "tonight", "afternoon", "night", "дня", "вечера") and found < 12:
+        found += 12
+    return found, 0
+
 
 _DURATION = re.compile(r"\b(?P<n>\w+)[- ]hours?[- ](?:long\s+)?(?:rally|protest|demonstration|picket|vigil|march|sit-in|meeting)", re.I)
 _RU_DURATION = re.compile(r"\b(?P<n>\w+)[- ]?час\w*\s+(?:митинг|пикет|акци)\w*", re.I)

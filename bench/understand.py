@@ -38,6 +38,8 @@ OWN5 = ROOT / "tests" / "fixtures" / "understand" / "labelled-5.jsonl"
 OWN6 = ROOT / "tests" / "fixtures" / "understand" / "labelled-6.jsonl"
 # Labelled and committed (070cd46) after own-6's fixes, before the extractor ran on it.
 OWN7 = ROOT / "tests" / "fixtures" / "understand" / "labelled-7.jsonl"
+# Labelled and committed (29cb739) after own-7's fixes, before the extractor ran on it.
+OWN8 = ROOT / "tests" / "fixtures" / "understand" / "labelled-8.jsonl"
 
 
 def held_out(record_id: str) -> bool:
@@ -203,9 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     own5 = load(OWN5)
     own6 = load(OWN6)
     own7 = load(OWN7)
+    own8 = load(OWN8)
     for extra in args.extra:
-        own7 += load(extra)
-    every_own = own + own2 + own3 + own4 + own5 + own6 + own7
+        own8 += load(extra)
+    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8
     own_events = [r for r in every_own if "expected" in r]
     own_items = [r for r in every_own if "category" in r]
     groups = {
@@ -218,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         "own-5": ([r for r in own5 if "expected" in r], [r for r in own5 if "category" in r]),
         "own-6": ([r for r in own6 if "expected" in r], [r for r in own6 if "category" in r]),
         "own-7": ([r for r in own7 if "expected" in r], [r for r in own7 if "category" in r]),
+        "own-8": ([r for r in own8 if "expected" in r], [r for r in own8 if "category" in r]),
         "all": (events + own_events, items + own_items),
     }
     print(f"understand bench, {date.today().isoformat()}")
@@ -237,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     header = ["set", "n", "macro-F1", "accuracy", "killed", "injured", "arrested"]
     print("  " + " ".join(f"{h:>10}" for h in header))
     for name, (_, its) in groups.items():
-        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2", "own-3", "own-4", "own-5", "own-6", "own-7"))
+        s = score_items(its, args.verbose and name in ("seen", "own-1", "own-2", "own-3", "own-4", "own-5", "own-6", "own-7", "own-8"))
         row = [name, s["n"], s["macro_f1"], s["accuracy"], s["killed"], s["injured"], s["arrested"]]
         print("  " + " ".join(f"{v:>10}" if isinstance(v, str | int) else f"{v:>10.2f}" for v in row))
     all_events = events + own_events

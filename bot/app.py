@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import traceback
 import warnings
 
 from telegram import Update
@@ -40,12 +41,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the error class and the update id only: never message text or names."""
     update_id = update.update_id if isinstance(update, Update) else None
     error = context.error
-    log.error(
-        "handler error %s in update %s",
-        type(error).__name__,
-        update_id,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
-    )
+    # Where it failed (the frames), never what it said: an exception's message can quote input.
+    frames = "".join(traceback.format_tb(error.__traceback__)) if error is not None else ""
+    log.error("handler error %s in update %s\n%s", type(error).__name__, update_id, frames)
     if isinstance(update, Update) and update.effective_chat is not None:
         from bot.handlers.common import reply_error
 

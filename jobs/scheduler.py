@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -50,7 +51,9 @@ def _guarded(name: str, job: Callable[[Services], Awaitable[Any]]) -> Callable[.
         try:
             await job(services)
         except Exception as exc:  # one failed tick must not stop the schedule
-            log.exception("job %s failed: %s", name, type(exc).__name__)
+            # the frames, not the message: an exception's text can quote feed content
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("job %s failed: %s\n%s", name, type(exc).__name__, frames)
 
     return run
 

@@ -233,6 +233,7 @@ async def _run_sender(url: str, root: str, rate: float, paid: bool, users: int) 
         if os.environ.get("BENCH_TRACE"):
             print(
                 f"  t={time.monotonic() - start:.1f} jobs={sender._jobs} in_flight={len(sender._in_flight)} "
+                f"allowed={sender.allowed_in_flight()} rtt={sender._round_trip * 1000:.1f}ms "
                 f"ready={len(sender._ready)} waiting={len(sender._waiting)} sent={sender.sent}"
             )
         async with services.sessions() as session:

@@ -15,6 +15,7 @@ Three cooperating tasks:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -144,8 +145,17 @@ class Sender:
         self.limiter = RateLimiter(self.limits)
         self.lease = lease
         self.idle = idle
-        # enough requests in flight to fill the rate at a few tens of milliseconds per request
-        self.max_in_flight = max_in_flight or max(8, min(24, int(rate / 40)))
+        # Requests in flight: by Little's law, rate x round trip with some headroom: a few on
+        # loopback, dozens against the real Telegram. More than needed only costs
+        # (connection-pool bookkeeping on both ends: 256 in flight ran 4x slower here).
+        self.fixed_in_flight = max_in_flight
+        self.max_in_flight = max_in_flight or 256
+        # the shortest round trip among the last 100 answers: the network, not our own queueing
+        self._round_trip = 0.05  # seconds; starts at a typical Telegram round trip
+        self._rtt_window_min = math.inf
+        self._rtt_samples = 0
+        self._in_flight_count = 0
+        self._stopping = False
         self.batch = batch or max(20, min(1000, int(rate * 2)))
         self.owner = services.instance_id
         self.retry_base = retry_base  # first backoff after a timeout or 5xx, doubling
@@ -156,7 +166,6 @@ class Sender:
         self._scheduled: set[int] = set()  # chats whose head is in a heap
         self._busy: set[int] = set()  # chats with a request in flight (keeps each chat in order)
         self._in_flight: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(self.max_in_flight)
         self._results: asyncio.Queue[Outcome] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._jobs = 0  # jobs in memory (queued or in flight)
@@ -180,7 +189,7 @@ class Sender:
                     claimed = 0
                     # refill at half: claiming a few rows at a time costs a transaction each
                     if self._jobs <= self.batch // 2:
-                        claimed = await self._feed(self.batch - self._jobs)
+                        claimed = await self._shielded_feed(self.batch - self._jobs)
                     if claimed == 0:
                         await asyncio.sleep(self.idle if self._jobs == 0 else 0.05)
                     else:
@@ -191,6 +200,7 @@ class Sender:
                     log.exception("sender feed failed: %s", type(exc).__name__)
                     await asyncio.sleep(1.0)
         finally:
+            self._stopping = True
             dispatcher.cancel()
             await asyncio.gather(dispatcher, return_exceptions=True)
             # requests already on the wire finish and are committed: a clean stop sends no
@@ -204,6 +214,17 @@ class Sender:
             self._chats.clear()
             await self._results.put(Outcome(job=None, status="stop"))  # type: ignore[arg-type]
             await asyncio.gather(writer, return_exceptions=True)
+
+    async def _shielded_feed(self, limit: int) -> int:
+        # a stop in the middle of a claim lets the transaction finish (cancelling a database
+        # call half way can leave the connection stuck); what it claimed is released below
+        feed = asyncio.ensure_future(self._feed(limit))
+        try:
+            return await asyncio.shield(feed)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(feed, timeout=30)
+            raise
 
     async def send_due(self, limit: int = 1000) -> int:
         """Claim up to `limit` due rows, send them all (waiting out the limits), return how many
@@ -281,6 +302,21 @@ class Sender:
         for job in jobs:
             self._enqueue_job(job)
         return len(rows)
+
+    def _note_round_trip(self, seconds: float) -> None:
+        self._rtt_window_min = min(self._rtt_window_min, seconds)
+        self._rtt_samples += 1
+        if self._rtt_samples >= 100:
+            self._round_trip = self._rtt_window_min
+            self._rtt_window_min, self._rtt_samples = math.inf, 0
+
+    def allowed_in_flight(self) -> int:
+        """How many requests may be in flight now: rate x shortest round trip, plus one, at
+        least 4."""
+        if self.fixed_in_flight:
+            return self.fixed_in_flight
+        rate = self.limits.global_rate * self.limiter.factor
+        return max(4, min(self.max_in_flight, math.ceil(rate * self._round_trip) + 1))
 
     def _chat_wait(self, position: int, group: bool) -> float:
         """About how long the message at `position` in a chat's queue waits for its turn."""
@@ -447,8 +483,21 @@ class Sender:
         else:
             heapq.heappush(self._waiting, (at, next(self._seq), chat_id))
 
+    async def _nap(self, timeout: float) -> None:
+        """Sleep until woken (an answer, a new job) or `timeout`.
+
+        Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives as the
+        event fires, and the dispatcher would then never stop.
+        """
+        self._wake.clear()
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=timeout)
+        finally:
+            waiter.cancel()
+
     async def _dispatch(self, stop_when_empty: bool) -> None:
-        while True:
+        while not self._stopping:
             now = time.monotonic()
             while self._waiting and self._waiting[0][0] <= now:
                 _, _, chat_id = heapq.heappop(self._waiting)
@@ -465,21 +514,13 @@ class Sender:
                     if self._waiting
                     else (0.2 if stop_when_empty else 1.0)
                 )
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=max(0.001, timeout))
-                except TimeoutError:
-                    pass
+                await self._nap(max(0.001, timeout))
                 continue
             at = self.limiter.global_ready_at(now)
             if at > now:
                 if at == math.inf:
                     # the window is full of requests in flight: the next answer frees a slot
-                    self._wake.clear()
-                    try:
-                        await asyncio.wait_for(self._wake.wait(), timeout=0.05)
-                    except TimeoutError:
-                        pass
+                    await self._nap(0.05)
                 else:
                     await asyncio.sleep(at - now)
                 continue
@@ -512,16 +553,10 @@ class Sender:
                     job.delivery_id,
                 )
                 continue
-            await self._slots.acquire()
-            if (
-                not self._ready
-                or self._ready[0][2] != chat_id
-                or self._chats.get(chat_id) is not queue
-                or queue[0] is not job
-            ):
-                # things moved while we waited for a free slot: decide again
-                self._slots.release()
-                continue
+            if self._in_flight_count >= self.allowed_in_flight():
+                await self._nap(0.05)
+                continue  # things may have moved while we waited: decide again
+            self._in_flight_count += 1
             heapq.heappop(self._ready)
             self._scheduled.discard(chat_id)
             queue.popleft()
@@ -543,12 +578,15 @@ class Sender:
                 ticket.settle(time.monotonic())
                 self._finish(job, "cancelled", "BroadcastCancelled")
                 return
+            started = time.monotonic()
             try:
                 try:
                     message = await self._request(job, part)
                 finally:
                     # the request arrived at the latest now: it counts from here
-                    ticket.settle(time.monotonic())
+                    answered = time.monotonic()
+                    ticket.settle(answered)
+                    self._note_round_trip(answered - started)
             except RetryAfter as exc:
                 seconds = retry_seconds(exc)
                 self.limiter.on_retry_after(seconds, time.monotonic())
@@ -590,8 +628,8 @@ class Sender:
         finally:
             self._busy.discard(job.chat_id)
             self._schedule_head(job.chat_id)
+            self._in_flight_count -= 1
             self._wake.set()
-            self._slots.release()
 
     def _bad_request(self, job: Job, part: Part, exc: BadRequest) -> None:
         message = str(exc.message).lower()
@@ -719,7 +757,7 @@ class Sender:
         stop = False
         while not stop:
             batch = [await self._results.get()]
-            if self._in_flight and self.max_in_flight > 8:
+            if self._in_flight and self.limits.global_rate > 100:
                 # at high rates let a few more answers join this commit (a few ms later)
                 await asyncio.sleep(0.005)
             while not self._results.empty() and len(batch) < 500:

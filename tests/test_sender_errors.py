@@ -113,9 +113,10 @@ async def test_blocked_user_and_chat_not_found_are_dropped(bot_env) -> None:
     rows = await _rows(services)
     dropped = [r for r in rows if r.status == "dropped"]
     assert len(dropped) == 4
-    # one request each, then nothing more is tried for them
-    assert sb.count("sendMessage", 403) == 1 and sb.count("sendMessage", 400) == 1
-    assert {r.last_error for r in dropped} <= {"Forbidden", "ChatNotFound"}
+    # one request each at most, then nothing more is tried for them (blocking also sends the
+    # bot a my_chat_member update, which may mark the subscriber before the sender tries)
+    assert sb.count("sendMessage", 403) <= 1 and sb.count("sendMessage", 400) == 1
+    assert {r.last_error for r in dropped} <= {"Forbidden", "ChatNotFound", "Blocked"}
 
 
 async def test_paused_gets_only_urgent_broadcasts_pinned(bot_env) -> None:

@@ -83,7 +83,7 @@ def _understand(
     published_day = published.astimezone(zone).date() if published is not None else None
     scores, kinds = score_text(body, segs, lexicons, title_end, published_day.year if published_day else None)
     countries = find_countries(body)
-    hits = find_cities(body, countries)
+    hits = find_cities(body, countries, zone_name)
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
     if scores.get("protest") > 0 or scores.get("call") > 0:

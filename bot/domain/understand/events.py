@@ -417,7 +417,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             venue, address = m.group(1), m.group(2)
     elif address and not venue and not re.search(r"\d|\b(?:and|&)\b", address):
         venue, address = address, None
-    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published, weak_hits or [])
+    place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published, weak_hits or [], zone_name)
     zone = place.timezone if place else zone_name
     tz = ZoneInfo(zone)
     if t is not None:
@@ -463,7 +463,7 @@ _BACKGROUND = re.compile(
 
 def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
                title_ids: set[int], c: _Candidate, published: date | None = None,
-               weak_hits: list[CityHit] | None = None) -> Place | None:
+               weak_hits: list[CityHit] | None = None, zone_name: str = "UTC") -> Place | None:
     """The event's city: named in the event's own sentence, in the title, named often; a city
     in a background clause ('since the protests in X', 'solidarity with X') counts less. A
     city named only by an adjective or demonym ('Саратовского', 'Londoners') is the fallback
@@ -478,6 +478,8 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
     weak = _score_cities(near, segs, weak_hits or [], title_ids, published, weak=True)
     if weak is not None and weak[1] > 0:
         return weak[0]
+    if named is not None and named[1] <= 0 and zone_name != "UTC" and named[0].timezone != zone_name:
+        return None  # named only in history or background ('Chicago in 1867'): the source's zone says more
     return named[0] if named is not None else None
 
 

@@ -305,6 +305,8 @@ def find_adjective_cities(text: str) -> list[CityHit]:
         for m in _RU_ADJ_WORD.finditer(text):
             stem = m.group("stem").lower().replace("ё", "е")
             place = idx.ru_adjectives.get(stem)
+            if place is not None and _RU_NAMED_PLACE.match(text, m.end()):
+                continue  # 'у Кировских прудов', 'Московская площадь': a place named after a town
             if place is not None:
                 hits.append(CityHit(place, m.start(), m.end(), False))
     hits.sort(key=lambda h: h.start)
@@ -312,6 +314,7 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+_RU_NAMED_PLACE = re.compile(r" +(?:пруд|площад|улиц|проспект|парк|сквер|бульвар|переул|набережн|шоссе|ворот)", re.I)
 
 # Well-known protest places that name their city without naming it ("Parliament Square",
 # "на Лубянке"). Weak hits like the adjectives: used only when no town is named outright.
@@ -371,9 +374,40 @@ _VENUE_LIKE_NAME = re.compile(r"\b(?:Park|Square|Gardens|Green|Common|Plaza)$", 
 _DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
-def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: set[str]) -> tuple[Place, bool]:
-    """Choose among same-named places: a following state or country, then one named in the
-    text, then the most populous."""
+@lru_cache(maxsize=64)
+def zone_country(zone: str | None) -> str | None:
+    """The country whose cities mostly use this IANA zone ('Europe/London' -> 'GB'), or None."""
+    if not zone or zone == "UTC":
+        return None
+    count: dict[str, int] = {}
+    for p in _index().by_name.values():
+        if p.timezone == zone:
+            count[p.country] = count.get(p.country, 0) + 1
+    return max(count, key=lambda c: count[c]) if count else None
+
+
+def _prefer(places: list[Place], countries: set[str], zone: str | None) -> Place | None:
+    """Among same-named places: one in a country the text names, else one in the source's own
+    zone, else one in the source's country; None when nothing says which."""
+    for p in places:
+        if p.country in countries:
+            return p
+    if zone:
+        for p in places:
+            if p.timezone == zone:
+                return p
+        home = zone_country(zone)
+        for p in places:
+            if p.country == home:
+                return p
+    return None
+
+
+def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: set[str],
+          zone: str | None = None) -> tuple[Place, bool]:
+    """Choose among same-named places: a following state or country, then one in a country the
+    text names, then one where the source is (its timezone, then its country), then the most
+    populous."""
     follow = re.match(r"^,\s*([A-Z][A-Za-z.]*)(\s+[A-Z][a-z]+)?", after)
     if follow:
         one = follow.group(1).rstrip(".").lower()
@@ -389,10 +423,7 @@ def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: se
                 for p in places:
                     if p.country == iso:
                         return p, True
-    for p in places:
-        if p.country in countries:
-            return p, False
-    return places[0], False
+    return _prefer(places, countries, zone) or places[0], False
 
 
 @lru_cache(maxsize=1)
@@ -414,8 +445,16 @@ def find_countries(text: str) -> list[str]:
     return out
 
 
-def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
-    """Cities named in the text, in order, each resolved to one gazetteer place."""
+# "Leeds City Council", "Sheffield Town Hall": an institution of the town names the town
+_INSTITUTION_AFTER = re.compile(
+    r"^ (?:(?:City|Town|County|Borough|District) (?:Hall|Council|Centre|Center|Square)|Council\b|Civic Cent(?:re|er)"
+    r"|Crown Court|Magistrates|Guildhall|Town Centre|City Centre)"
+)
+
+
+def find_cities(text: str, countries: list[str] | None = None, zone: str | None = None) -> list[CityHit]:
+    """Cities named in the text, in order, each resolved to one gazetteer place; `zone` (the
+    source's timezone) settles a name several towns share when the text does not."""
     idx = _index()
     known = set(countries or ())
     hits: list[CityHit] = []
@@ -451,16 +490,20 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             before = text[max(0, start - 14) : start]
             pos = end
             i = j
-            if _PLACE_AFTER.match(after) and not re.match(r"^['\u2019]s", after):
+            institution = bool(_INSTITUTION_AFTER.match(after))
+            if _PLACE_AFTER.match(after) and not re.match(r"^['\u2019]s", after) and not institution:
                 continue
-            if re.match(r"^ [A-Z][a-z]", after) and idx.latin[key][0].population < 1_000_000:
+            if re.match(r"^ [A-Z][a-z]", after) and idx.latin[key][0].population < 1_000_000 and not institution:
                 continue  # "David Hillman": a first name, not the town in Panama
-            place, sure = _pick(idx.latin[key], text, after, idx, known)
+            place, sure = _pick(idx.latin[key], text, after, idx, known, zone)
             if key in resolved and not sure:
                 place = resolved[key]
             resolved[key] = place
+            home = zone_country(zone)
+            if home and not sure and place.population < 100_000 and place.country != home and place.country not in known:
+                continue  # a small foreign namesake ('Woodbridge' in a Suffolk post): the source's zone says more
             dateline = start == 0 or text[start - 1] == "\n" or (phrase.isupper() and len(phrase) > 3)
-            strong = sure or dateline or bool(_STRONG_BEFORE.search(before))
+            strong = sure or dateline or institution or bool(_STRONG_BEFORE.search(before))
             if place.population < 100_000 and not strong:
                 continue
             if not sure and _VENUE_LIKE_NAME.search(phrase):
@@ -490,7 +533,7 @@ def find_cities(text: str, countries: list[str] | None = None) -> list[CityHit]:
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
                 break  # 'Нового величия' is an adjective, not Novi
             strong = bool(_STRONG_BEFORE.search(before))
-            place = next((p for p in places if p.country in known), places[0])
+            place = _prefer(places, known, zone) or places[0]
             if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong and place.population < 1_000_000:
                 break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:

@@ -79,19 +79,34 @@ def _positive_int(value: str) -> int:
     return number
 
 
+# Libraries that log whole updates, requests or URLs (with the bot token) below INFO or WARNING.
+# They stay at these levels even with --verbose: message text and names never reach a log.
+QUIET_LOGGERS = {
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "hpack": logging.WARNING,
+    "aiosqlite": logging.INFO,
+}
+CHATTY_LOGGERS = ("apscheduler", "alembic")  # narrate every tick and step at INFO
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Log to stderr; never at levels where libraries print message text or tokens."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for name, level in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `tocsin` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL at INFO, and Bot API URLs carry the token; the scheduler
-    # and Alembic narrate every tick and step at INFO.
-    if not args.verbose:
-        for noisy in ("httpx", "apscheduler", "alembic"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(verbose=args.verbose)
     try:
         if args.command == "demo":
             from bot.demo import run_demo

@@ -54,3 +54,11 @@ def test_russian_gate_house_entrance_and_ponds_are_venues() -> None:
 def test_a_monument_keeps_its_whole_name() -> None:
     ev = _event("Митинг пройдет 5 марта в 12:00 у памятника Народному Герою.", "Europe/Moscow")
     assert ev.venue == "памятник Народному Герою"
+
+
+def test_steps_of_a_statehouse_and_a_house_of_culture() -> None:
+    ev = _event("The vigil is planned for Thursday at 7 p.m. on the steps of the Statehouse in Boston.")
+    assert (ev.venue, ev.timezone) == ("Statehouse", "America/New_York")
+    ev = _event("Пикет пройдет 3 мая с 12 до 14 часов возле Дворца культуры «Металлург».", "Asia/Yekaterinburg")
+    assert ev.venue == "Дворец культуры «Металлург»"
+    assert _event("Митинг пройдет 3 мая в 12:00 у ДК «Металлург».", "Europe/Moscow").venue == "ДК «Металлург»"

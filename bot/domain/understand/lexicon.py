@@ -126,9 +126,10 @@ def starting_literals(source: str) -> tuple[str, ...] | None:
     return tuple(sorted(found)) or None
 
 
-def cue(name: str, kind: str, weight: float, pattern: str) -> Cue:
-    """Compile one cue, case-insensitive, with its starting literals for a quick skip."""
-    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), starting_literals(pattern))
+def cue(name: str, kind: str, weight: float, pattern: str, needs: tuple[str, ...] | None = None) -> Cue:
+    """Compile one cue, case-insensitive, with its starting literals for a quick skip; `needs`
+    names words every match contains, for patterns whose first words cannot be told."""
+    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), needs or starting_literals(pattern))
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,14 @@ CUES = (
     cue("ban", "crackdown", 2.5, r"\bban(?:s|ned)? (?:on )?(?:assembly|protests?|rall(?:y|ies)|demonstrations?|strikes?)\b"),
     cue("violence", "crackdown", 1, r"\bviolen(?:ce|t)\b|\bclash(?:es|ed)?\b|\bunrest\b"),
     # strike: labour action
-    cue("on_strike", "strike", 3, r"\b(?:on|went on|go on|gone on|going on|began a|begin a|started a|start a|called a|call a|hold|held|staged?|indefinite|all-out|general|wildcat|\d+-(?:hour|day)|one-day|national|pay|unofficial|hunger|sit-down|rolling|continuing|miners'?|workers'?) strikes?\b"),
+    cue("on_strike", "strike", 3, r"\b(?:on|went on|go on|gone on|going on|began a|begin a|started a|start a|called a|call a|hold|held|staged?|indefinite|all-out|general|wildcat|\d+-(?:hour|day)|one-day|national|pay|unofficial|hunger|sit-down|rolling|continuing|miners'?|workers'?) strikes?\b", needs=("strike",)),
     cue("strikers", "strike", 3, r"\bstrikers\b|\bstriking (?:\w+ )?(?:workers|miners|teachers|nurses|doctors|drivers|staff|employees|dockers)\b"),
     cue("strike_vote", "strike", 3, r"\bvot(?:e|ed|ing) (?:overwhelmingly )?(?:to strike|for strikes?|for industrial action)\b|\bstrike (?:ballot|action|wave|vote|committee|pay)\b"),
     cue("walkout", "strike", 2.5, r"\bwalk(?:ed|ing|s)? (?:out|off the job)\b|\bwalkouts?\b|\bthreaten(?:s|ed)? to walk out\b"),
     cue("stoppage", "strike", 2.5, r"\bstoppages?\b|\block-?outs?\b|\blocked out\b|\bindustrial action\b|\bwork-to-rule\b|\bpicket lines?\b|\bsit-ins?\b|\boccupation of the (?:factory|plant|mine|site)\b"),
     cue("strike_word", "strike", 1, r"\bstrikes?\b"),
     # a strike named as the workers' own: "on strike", "this strike", "a three-day strike"
-    cue("strike_named", "strike", 2, r"\b(?:on|this|the|our|their|ongoing|indefinite|general|national|wildcat|(?:\d+|one|two|three|24|48)[- ](?:day|hour|week)) strike\b"),
+    cue("strike_named", "strike", 2, r"\b(?:on|this|the|our|their|ongoing|indefinite|general|national|wildcat|(?:\d+|one|two|three|24|48)[- ](?:day|hour|week)) strike\b", needs=("strike",)),
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
     cue("protest_noun", "protest", 1, r"\b(?:demonstrate|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),

@@ -53,7 +53,7 @@ _STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?
 # "on the front steps of the Capitol", "at the north steps of the Capitol building"
 _EN_STEPS_OF = re.compile(
     r"\b(?:at|on|outside|in front of|from)\s+the\s+(?:(?:front|back|north|south|east|west|main)\s+)?(?P<part>steps|gates?|entrance|lawn|side)\s+of\s+(?:the\s+)?"
-    r"(?P<v>(?:[A-Z][\w'-]*\s+){0,3}(?:Capitol|Parliament|Town Hall|City Hall|Cathedral|Courthouse|Court|Library|Museum|Palace|Embassy|Consulate)(?:\s+[Bb]uilding)?)"
+    r"(?P<v>(?:[A-Z][\w'-]*\s+){0,3}(?:Capitol|Statehouse|State House|Parliament|Legislature|Town Hall|City Hall|Guildhall|Council House|Cathedral|Courthouse|Court|Library|Museum|Palace|Embassy|Consulate|(?<=[a-z] )(?:Hall|House|Building|Cent(?:er|re))\b)(?:\s+[Bb]uilding)?)"
 )
 # "gathering at The Level": a place whose name is "The ..." after a verb of gathering
 _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
@@ -127,13 +127,14 @@ _RU_NOUNS = {
     "пруд": "пруд", "пруда": "пруд", "пруду": "пруд", "пруды": "пруды", "прудов": "пруды", "прудам": "пруды", "прудах": "пруды",
     "проходная": "проходная", "проходной": "проходная", "проходную": "проходная",
     "вход": "вход", "входа": "вход", "входу": "вход", "входе": "вход",
+    "ДК": "ДК", "дк": "ДК",  # a house of culture, 'у ДК «Металлург»'
 }
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 _RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|На|В|У|Возле|Около) +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"

@@ -85,6 +85,7 @@ class RateLimiter:
         self.paused_until = 0.0
         self._last_429 = float("-inf")
         self._global = self._make_global()
+        self._smooth = self._make_smooth()
         self._chats: dict[int, SlidingWindow] = {}
         self._last_trim = 0.0
 
@@ -94,6 +95,12 @@ class RateLimiter:
         count = max(1, int(rate))
         window = count / rate + self.limits.margin
         return SlidingWindow(limit=count, window=window)
+
+    def _make_smooth(self) -> SlidingWindow:
+        # a tenth of a second's budget per tenth of a second: the same rate, without bursts
+        # (a burst of 30 leaves many answers waiting for their commit at the same moment)
+        rate = self.limits.global_rate * self.factor
+        return SlidingWindow(limit=max(1, math.ceil(rate / 10)), window=0.1)
 
     def _chat_window(self, chat_id: int, group: bool) -> SlidingWindow:
         found = self._chats.get(chat_id)
@@ -112,6 +119,7 @@ class RateLimiter:
             old = self._global.slots
             self._global = self._make_global()
             self._global.slots = old
+            self._smooth = self._make_smooth()
 
     def chat_ready_at(self, chat_id: int, group: bool, now: float) -> float:
         """When this chat's own limit lets one more message go."""
@@ -120,7 +128,9 @@ class RateLimiter:
     def global_ready_at(self, now: float) -> float:
         """When the overall limit (and any 429 pause) lets one more message go."""
         self._recover(now)
-        return max(self.paused_until, self._global.next_allowed(now))
+        return max(
+            self.paused_until, self._global.next_allowed(now), self._smooth.next_allowed(now)
+        )
 
     def ready_at(self, chat_id: int, group: bool, now: float) -> float:
         """When a message to this chat may go, all limits considered."""
@@ -130,6 +140,7 @@ class RateLimiter:
         """Take the slots for a message to this chat starting now; settle the ticket when the
         answer (or an error) comes back."""
         ticket = Ticket(self._global.record(), self._chat_window(chat_id, group).record())
+        self._smooth.record().at = now  # smoothing counts from the start
         if now - self._last_trim > 5.0:
             self._last_trim = now
             self._chats = {c: w for c, w in self._chats.items() if not w.idle(now)}
@@ -145,6 +156,7 @@ class RateLimiter:
             old = self._global.slots
             self._global = self._make_global()
             self._global.slots = old
+            self._smooth = self._make_smooth()
 
 
 class Ticket:

@@ -63,12 +63,16 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
     found: dict[str, list[int]] = {"killed": [], "injured": [], "arrested": []}
     why: list[str] = []
     number = _number_regex(lexicons)
+    # a count needs a word saying what befell the people; most texts have none, and scanning
+    # every number of a text for one is the costly part
+    whole = "\n".join(seg.text for seg in segs)
+    counts_matter = any(lex.figure_words[f].search(whole) for lex in lexicons for f in found)
     for seg in segs:
         text = seg.text
         years = [int(y) for y in _PAST_YEAR.findall(text)]
         if years and (published is None or min(years) < published.year):
             continue  # background: "killed 16 in December 2011"
-        for m in number.finditer(text):
+        for m in number.finditer(text) if counts_matter else ():
             value = _value(m.group("n"), lexicons)
             if value is None or value <= 0 or value > 1_000_000:
                 continue

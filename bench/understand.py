@@ -193,7 +193,8 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
 
 
 def score_items(records: list[dict[str, Any]], verbose: bool) -> dict[str, float]:
-    """Category macro-F1 and accuracy; exact match of each figure."""
+    """Category macro-F1 and accuracy; exact match of each figure (nan when a set labels none).
+    A set of calls only (own-9) has one category, so its macro-F1 is not meaningful: read accuracy."""
     pairs = []
     fig_ok = {"killed": 0, "injured": 0, "arrested": 0}
     with_figures = 0
@@ -209,7 +210,7 @@ def score_items(records: list[dict[str, Any]], verbose: bool) -> dict[str, float
     n = len(records)
     out = {"n": n, "macro_f1": macro_f1(pairs), "accuracy": sum(g == p for g, p in pairs) / n if n else 0.0}
     for k, v in fig_ok.items():
-        out[k] = v / with_figures if with_figures else 0.0
+        out[k] = v / with_figures if with_figures else float("nan")  # printed as nan: no figures labelled
     return out
 
 

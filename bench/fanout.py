@@ -10,6 +10,10 @@ exactly the limits (sliding windows measured at arrival). Printed per mode: mess
 achieved rate (from the sandbox's arrival times) as a share of the limit, 429s, duplicates,
 and the baseline measured in the same run: a naive loop that sends one message at a time and
 sleeps 1/limit between sends.
+
+Knobs for investigating (not needed for the figures): BENCH_IN_FLIGHT=n fixes the requests in
+flight, BENCH_TRACE=1 prints the sender's queues every half second, BENCH_PROFILE=file writes a
+cProfile of the sender, BENCH_NODELAY=1 sets TCP_NODELAY on the client sockets.
 """
 
 from __future__ import annotations

@@ -62,3 +62,10 @@ def test_steps_of_a_statehouse_and_a_house_of_culture() -> None:
     ev = _event("Пикет пройдет 3 мая с 12 до 14 часов возле Дворца культуры «Металлург».", "Asia/Yekaterinburg")
     assert ev.venue == "Дворец культуры «Металлург»"
     assert _event("Митинг пройдет 3 мая в 12:00 у ДК «Металлург».", "Europe/Moscow").venue == "ДК «Металлург»"
+
+
+def test_a_russian_route_starts_at_its_venue() -> None:
+    ev = _event("В субботу в 12:00 пройдет шествие от площади Ленина до Театральной площади.", "Europe/Moscow")
+    assert ev.venue == "площадь Ленина"
+    ev = _event("Митинг в субботу в 12:00 в 100 метрах от здания администрации.", "Europe/Moscow")
+    assert ev.venue is None  # a distance from a building is no route

@@ -69,3 +69,9 @@ def test_a_russian_route_starts_at_its_venue() -> None:
     assert ev.venue == "площадь Ленина"
     ev = _event("Митинг в субботу в 12:00 в 100 метрах от здания администрации.", "Europe/Moscow")
     assert ev.venue is None  # a distance from a building is no route
+
+
+def test_russian_proper_place_names_in_the_nominative_and_with_a_genitive() -> None:
+    assert _event("Митинг пройдет в субботу в 12:00 в Парке строителей.", "Europe/Moscow").venue == "Парк строителей"
+    text = "Пикет пройдет в субботу в 12:00, место – Сквер борцов."
+    assert _event(text, "Europe/Moscow").venue == "Сквер борцов"

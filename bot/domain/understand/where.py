@@ -132,7 +132,7 @@ _RU_NOUNS = {
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 _RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
-    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|от|На|В|У|Возле|Около|От) +)"
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|от|На|В|У|Возле|Около|От) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
     r"(?P<tail>(?: +(?:метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
@@ -222,6 +222,7 @@ def _ru_nominative(word: str) -> str:
 
 
 _HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
+_RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их))(?![А-Яа-яЁё])")
 
 
 def find_places(text: str) -> list[PlaceMention]:
@@ -286,12 +287,19 @@ def find_places(text: str) -> list[PlaceMention]:
         noun = _RU_NOUNS.get(m.group("n").lower())
         if m.group(0)[:2] in ("от", "От") and " до " not in text[m.end("v") : m.end("v") + 80]:
             continue  # 'от X до Y' is a route that starts at X; 'в 100 метрах от X' is not a place
-        if m.group("n")[0].isupper() and m.group("adj") is None and m.start("v") == m.start("n") and not (m.group("tail") or "").strip():
+        tail = (m.group("tail") or "").strip().rstrip(".,;:")
+        named = None
+        if m.group("n")[0].isupper() and m.group("adj") is None and not tail:
+            # 'в Парке строителей', 'у Сквера борцов': a capitalised noun whose name goes on in
+            # a lower-case genitive is a proper place name
+            named = _RU_NAME_GENITIVE.match(text, m.end("v"))
+            if named:
+                tail = named.group(1)
+        if m.group("n")[0].isupper() and m.group("adj") is None and m.start("v") == m.start("n") and not tail:
             continue  # a capitalised noun alone is a name's word, not a place
         if noun is None:
             continue
         adj = m.group("adj")
-        tail = (m.group("tail") or "").strip().rstrip(".,;:")
         parts = []
         if adj:
             parts.append(_nominative_adj(adj, noun))

@@ -156,6 +156,8 @@ class Sender:
         self._rtt_samples = 0
         self._in_flight_count = 0
         self._stopping = False
+        self._held: dict[int, Job] = {}  # every job in memory, queued or in flight, by row id
+        self._renew_soon = False
         self.batch = batch or max(20, min(1000, int(rate * 2)))
         self.owner = services.instance_id
         self.retry_base = retry_base  # first backoff after a timeout or 5xx, doubling
@@ -180,6 +182,7 @@ class Sender:
     async def run(self) -> None:
         """Send until cancelled; on cancel, finish the requests in flight and commit them."""
         writer = asyncio.create_task(self._writer(), name="sender-writer")
+        heartbeat = asyncio.create_task(self._heartbeat(), name="sender-heartbeat")
         dispatcher = asyncio.create_task(
             self._dispatch(stop_when_empty=False), name="sender-dispatch"
         )
@@ -202,7 +205,8 @@ class Sender:
         finally:
             self._stopping = True
             dispatcher.cancel()
-            await asyncio.gather(dispatcher, return_exceptions=True)
+            heartbeat.cancel()
+            await asyncio.gather(dispatcher, heartbeat, return_exceptions=True)
             # requests already on the wire finish and are committed: a clean stop sends no
             # message twice
             if self._in_flight:
@@ -231,12 +235,15 @@ class Sender:
         went out."""
         before = self.sent
         writer = asyncio.create_task(self._writer())
+        heartbeat = asyncio.create_task(self._heartbeat())
         try:
             await self._feed(limit)
             await self._dispatch(stop_when_empty=True)
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
             await self._results.put(Outcome(job=None, status="stop"))  # type: ignore[arg-type]
             await writer
         return self.sent - before
@@ -465,6 +472,7 @@ class Sender:
 
     def _enqueue_job(self, job: Job) -> None:
         self._chats.setdefault(job.chat_id, deque()).append(job)
+        self._held[job.delivery_id] = job
         self._jobs += 1
         self._schedule_head(job.chat_id)
         self._wake.set()
@@ -482,6 +490,46 @@ class Sender:
             heapq.heappush(self._ready, (head.priority, next(self._seq), chat_id))
         else:
             heapq.heappush(self._waiting, (at, next(self._seq), chat_id))
+
+    async def _heartbeat(self) -> None:
+        """Keep the leases of the jobs in memory alive (a long 429 pause, a card's venue still
+        to send), so a row is never claimed again while we still hold it."""
+        while not self._stopping:
+            await asyncio.sleep(0.1)
+            try:
+                await self._renew_leases()
+            except Exception as exc:  # retried on the next beat
+                log.warning("lease renewal failed: %s", type(exc).__name__)
+
+    async def _renew_leases(self) -> None:
+        now = self.services.clock()
+        margin = self.lease / 3
+        if not self._renew_soon and all(j.lease_until - now > margin for j in self._held.values()):
+            return
+        self._renew_soon = False
+        ids = list(self._held)
+        if not ids:
+            return
+        until = now + self.lease
+        async with self.services.sessions() as session, session.begin():
+            kept = await outbox.renew_leases(session, ids, self.owner, until)
+        for delivery_id in ids:
+            job = self._held.get(delivery_id)
+            if job is None:
+                continue
+            if delivery_id in kept:
+                job.lease_until = until
+                continue
+            # someone else has the row now (our lease had run out): let them send it
+            log.warning("delivery %s lease lost; left to its new owner", delivery_id)
+            queue = self._chats.get(job.chat_id)
+            if queue is not None and job in queue:
+                queue.remove(job)
+                if not queue:
+                    del self._chats[job.chat_id]
+                self._held.pop(delivery_id, None)
+                self._jobs -= 1
+        self._wake.set()
 
     async def _nap(self, timeout: float) -> None:
         """Sleep until woken (an answer, a new job) or `timeout`.
@@ -539,19 +587,11 @@ class Sender:
                 heapq.heappush(self._waiting, (chat_at, next(self._seq), chat_id))
                 continue
             if self.services.clock() >= job.lease_until - timedelta(seconds=1):
-                # our lease is (nearly) over: someone else may claim it now; we never race them
+                # our lease is (nearly) over: never send on it; the heartbeat renews it (or,
+                # if someone else took the row meanwhile, forgets the job)
                 heapq.heappop(self._ready)
-                self._scheduled.discard(chat_id)
-                queue.popleft()
-                self._jobs -= 1
-                if not queue:
-                    del self._chats[chat_id]
-                else:
-                    self._schedule_head(chat_id)
-                log.warning(
-                    "delivery %s lease ran out before sending; left for a later claim",
-                    job.delivery_id,
-                )
+                heapq.heappush(self._waiting, (now + 0.1, next(self._seq), chat_id))
+                self._renew_soon = True
                 continue
             if self._in_flight_count >= self.allowed_in_flight():
                 await self._nap(0.05)
@@ -740,10 +780,13 @@ class Sender:
 
     def _finish(self, job: Job, status: str, error: str | None = None, **extra: Any) -> None:
         self._jobs -= 1
+        self._held.pop(job.delivery_id, None)
         if status == "blocked":
             # the rest of this chat's queue is dropped with it (drop_subscriber_pending)
             gone = self._chats.pop(job.chat_id, None)
             self._jobs -= len(gone) if gone else 0
+            for other in gone or ():
+                self._held.pop(other.delivery_id, None)
         self._results.put_nowait(Outcome(job=job, status=status, error=error, **extra))
         self._wake.set()
 

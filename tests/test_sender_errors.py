@@ -262,3 +262,22 @@ async def test_broadcast_cancelled_after_claim_is_not_sent(bot_env) -> None:
     services.extras.setdefault("cancelled_broadcasts", set()).add(bid)
     assert await Sender(services, bot_env.app.bot).send_due() == 0
     assert user.inbox == [] and await statuses(services) == {"cancelled": 1}
+
+
+async def test_lease_is_renewed_while_a_cards_venue_waits_out_a_429(bot_env) -> None:
+    """The clock passes the lease while the venue waits: the card still goes once, venue too."""
+    from tests.test_sender_helpers import add_event
+
+    services = bot_env.services
+    user = bot_env.user(4700)
+    sid = await add_subscriber(services, 4700)
+    eid = await add_event(services, bot_env.clock() + timedelta(days=2), lat=51.5, lon=-0.15)
+    await queue(services, sid, "card", f"card:{eid}", event_id=eid)
+    bot_env.sandbox.fail_next("sendVenue", status=429, retry_after=2)
+    bot_env.start_sender()
+    await user.wait_for(lambda u: len(u.inbox) == 1)
+    bot_env.clock.advance(timedelta(minutes=2))  # longer than the 60-second lease
+    await user.wait_for(lambda u: any(m.kind == "venue" for m in u.inbox), timeout=10)
+    await asyncio.sleep(1.5)
+    assert [m.kind for m in user.inbox] == ["text", "venue"]
+    assert await statuses(services) == {"sent": 1}

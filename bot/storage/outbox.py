@@ -89,7 +89,13 @@ async def claim_due(
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     due = or_(
         and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
-        and_(Delivery.status == "sending", Delivery.lease_until < now),
+        # a lease that ran out: its holder died (never our own: we still hold those in memory
+        # and renew them; an instance id is unique per process)
+        and_(
+            Delivery.status == "sending",
+            Delivery.lease_until < now,
+            or_(Delivery.lease_owner != owner, Delivery.lease_owner.is_(None)),
+        ),
     )
     candidates = select(Delivery.id).where(due)
     if exclude_subscribers:
@@ -336,3 +342,33 @@ async def mark_sent_many(
 def _rowcount(result: Any) -> int:
     """Rows an UPDATE touched (CursorResult.rowcount; typed loosely by SQLAlchemy)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def renew_leases(
+    session: AsyncSession, ids: list[int], owner: str, until: datetime
+) -> set[int]:
+    """Extend `owner`'s leases on these rows to `until`; returns the ids still ours (a row
+    whose lease ran out and that someone else claimed is not)."""
+    kept: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(chunk),
+                Delivery.status == "sending",
+                Delivery.lease_owner == owner,
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        kept.update(
+            await session.scalars(
+                select(Delivery.id).where(
+                    Delivery.id.in_(chunk),
+                    Delivery.lease_owner == owner,
+                    Delivery.lease_until == until,
+                )
+            )
+        )
+    return kept

@@ -173,9 +173,6 @@ class Sender:
         self._jobs = 0  # jobs in memory (queued or in flight)
         self.sent = 0
         self.stats: dict[str, int] = {}
-        from bot.storage.follows import set_default_leads
-
-        set_default_leads(settings.reminder_leads)
 
     # ------------------------------------------------------------------ public
 

@@ -135,7 +135,14 @@ async def match_understood_items(services: Any, limit: int = 500) -> int:
                             from bot.storage.follows import follow_event
 
                             follows += bool(
-                                await follow_event(session, subscriber_id, event.id, now, auto=True)
+                                await follow_event(
+                                    session,
+                                    subscriber_id,
+                                    event.id,
+                                    now,
+                                    auto=True,
+                                    default_leads=services.settings.reminder_leads,
+                                )
                             )
             await matching.mark_matched(session, [c.id for c in claimed])
         log.info(

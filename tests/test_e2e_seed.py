@@ -539,16 +539,6 @@ async def live_the_seed(env: BotEnv, feeds: FeedSite, lang: str, user_id: int) -
 
 # ----------------------------------------------------------------------------- scenarios
 
-# Product bugs these tests found (see the report); strict, so a fix shows up as XPASS and the
-# marker goes.
-LEASE_BUG = (
-    "bot/sender.py Sender._dispatch: when a job's lease (by services.clock) runs out between the "
-    "parts of a card (text sent, sendVenue still waiting, e.g. behind a 429), the job is dropped "
-    "from memory with job.index > 0 and its row stays 'sending'; the next claim_due re-renders it "
-    "from part 0, so the protest card text reaches the subscriber twice"
-)
-
-
 async def test_seed_report_reaches_an_almaty_subscriber(
     any_bot_env: BotEnv, feeds: FeedSite
 ) -> None:
@@ -726,7 +716,6 @@ async def test_protest_moved_to_1pm_reaches_the_follower_and_moves_the_reminders
     assert len(cards(user)) == 1 and len(reminders(user)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=LEASE_BUG)
 async def test_card_goes_once_when_its_venue_waits_out_a_long_flood_wait(
     bot_env: BotEnv, feeds: FeedSite
 ) -> None:

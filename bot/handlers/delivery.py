@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -39,7 +40,6 @@ from bot.storage.follows import (
     follow_event,
     is_following,
     list_reminders,
-    set_default_leads,
     subscriber_leads,
     unfollow_event,
     upcoming_events,
@@ -146,7 +146,13 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                 await unfollow_event(session, sub.id, event_id, now)
                 following = False
             else:
-                await follow_event(session, sub.id, event_id, now, auto=False)
+                await follow_event(
+                    session,
+                    sub.id,
+                    event_id,
+                    now,
+                    default_leads=services.settings.reminder_leads,
+                )
                 following = True
     if gone:
         await query.answer(tr(lang, "This event is over or was cancelled."), show_alert=True)
@@ -158,7 +164,7 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if following:
         labels = ", ".join(
             lead_label(lang, int(d.total_seconds() // 60))
-            for d in subscriber_leads(sub.reminder_leads)
+            for d in subscriber_leads(sub.reminder_leads, services.settings.reminder_leads)
         )
         await query.answer(tr(lang, "I will remind you {leads} before.", leads=labels))
     else:
@@ -376,8 +382,10 @@ def _quiet_label(lang: str, start: int | None, end: int | None) -> str:
     return f"{start // 60:02d}:{start % 60:02d}–{end // 60:02d}:{end % 60:02d}"
 
 
-def _settings_view(lang: str, sub: SubscriberView) -> tuple[str, InlineKeyboardMarkup]:
-    leads = sub.reminder_leads or format_leads(subscriber_leads(None))
+def _settings_view(
+    lang: str, sub: SubscriberView, default: tuple[timedelta, ...]
+) -> tuple[str, InlineKeyboardMarkup]:
+    leads = sub.reminder_leads or format_leads(default)
     digest = tr(lang, "off") if sub.digest_hour is None else f"{sub.digest_hour:02d}:00"
     lines = [
         f"<b>{esc(tr(lang, 'Alerts and reminders'))}</b>",
@@ -471,7 +479,7 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 await update_delivery_settings(session, sub.id, services.clock(), **values)
             sub = await _subscriber(update, context)
             assert sub is not None
-        text, markup = _settings_view(lang, sub)
+        text, markup = _settings_view(lang, sub, services.settings.reminder_leads)
     await query.answer()
     try:
         await query.edit_message_text(text, reply_markup=markup)
@@ -509,9 +517,6 @@ def _parse_setting(data: str, sub: SubscriberView) -> dict[str, Any] | None:
 
 def register(app: Application) -> None:
     """Card buttons, /upcoming, /reminders and the delivery settings."""
-    services = app.bot_data.get("services")
-    if services is not None:
-        set_default_leads(services.settings.reminder_leads)
     app.add_handler(CommandHandler("upcoming", upcoming))
     app.add_handler(CommandHandler("reminders", reminders))
     app.add_handler(

@@ -15,29 +15,10 @@ from bot.storage.outbox import PRIORITY_REMINDER, enqueue
 
 log = logging.getLogger(__name__)
 
-_DEFAULT_LEADS: tuple[timedelta, ...] | None = None
-
-
-def set_default_leads(leads: tuple[timedelta, ...]) -> None:
-    """Remember REMINDER_LEADS for callers that do not pass leads (done once at start)."""
-    global _DEFAULT_LEADS
-    _DEFAULT_LEADS = tuple(leads)
-
-
-def default_leads() -> tuple[timedelta, ...]:
-    """REMINDER_LEADS: as configured at start, else read from the environment."""
-    if _DEFAULT_LEADS is not None:
-        return _DEFAULT_LEADS
-    from bot.config import ConfigError, load_settings
-
-    try:
-        return load_settings().reminder_leads
-    except ConfigError:
-        return (timedelta(days=1), timedelta(hours=2))
-
-
-def subscriber_leads(override: str | None) -> tuple[timedelta, ...]:
-    """The subscriber's own leads ("1d,2h") when valid, else the configured default."""
+def subscriber_leads(
+    override: str | None, default: tuple[timedelta, ...]
+) -> tuple[timedelta, ...]:
+    """The subscriber's own leads ("1d,2h") when valid, else `default` (REMINDER_LEADS)."""
     from bot.config import parse_leads
 
     if override:
@@ -45,7 +26,7 @@ def subscriber_leads(override: str | None) -> tuple[timedelta, ...]:
             return parse_leads(override)
         except ValueError:
             log.warning("ignoring a malformed reminder_leads override")
-    return default_leads()
+    return default
 
 
 @dataclass(frozen=True)
@@ -85,8 +66,12 @@ async def follow_event(
     now: datetime,
     auto: bool = False,
     leads: tuple[timedelta, ...] | None = None,
+    default_leads: tuple[timedelta, ...] = (timedelta(days=1), timedelta(hours=2)),
 ) -> bool:
     """Follow an event and schedule its reminders; False if already followed or not followable.
+
+    Reminders go at `leads` when given, else at the subscriber's own leads, else at
+    `default_leads` (callers pass REMINDER_LEADS from their settings).
 
     An automatic follow (auto=True) happens only for subscribers who keep auto-follow on and never
     overrides "Not interested"; pressing "Remind me" does.
@@ -115,7 +100,7 @@ async def follow_event(
                 created_at=now,
             )
         )
-    chosen = leads if leads is not None else subscriber_leads(subscriber.reminder_leads)
+    chosen = leads if leads is not None else subscriber_leads(subscriber.reminder_leads, default_leads)
     await _schedule(session, subscriber_id, event, chosen, now)
     await session.flush()
     return True

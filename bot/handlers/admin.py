@@ -10,8 +10,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.handlers.broadcast import patiently
-from bot.handlers.common import chat_language, require_admin
+from bot.handlers.common import chat_language, patiently, require_admin
 from bot.i18n import tr
 from bot.render import admin as render
 from bot.services import get_services

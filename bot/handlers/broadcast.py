@@ -6,12 +6,10 @@ import asyncio
 import logging
 import time
 import warnings
-from collections.abc import Awaitable, Callable
-from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import Bot, Message, Update
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -23,7 +21,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.common import chat_language, require_admin
+from bot.handlers.common import chat_language, patiently, require_admin
 from bot.i18n import languages, tr
 from bot.render import admin as render
 from bot.render.broadcast import render_broadcast
@@ -38,29 +36,6 @@ MESSAGE, VALUE = range(2)
 # Seconds between edits of the progress message; tests lower it through services.extras.
 PROGRESS_INTERVAL = 2.0
 _TRACKERS = "broadcast_trackers"
-
-
-# --------------------------------------------------------------------------- sending replies
-
-T = TypeVar("T")
-
-
-async def patiently(call: Callable[[], Awaitable[T]], tries: int = 3) -> T:
-    """Make a Bot API call, waiting out a flood-control answer (a few seconds at most).
-
-    Admin screens send two or three messages in a row (a preview and its Confirm panel);
-    Telegram may ask to slow down for a second, and the admin should still see them all.
-    """
-    for attempt in range(tries):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == tries - 1:
-                raise
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            await asyncio.sleep(min(seconds, 5.0))
-    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- the conversation

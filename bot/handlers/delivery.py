@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -15,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.config import format_leads
 from bot.domain.schedule import zone_or
-from bot.handlers.common import chat_language
+from bot.handlers.common import chat_language, patiently
 from bot.i18n import tr
 from bot.render.alerts import (
     CB_CANCEL_REMINDER,
@@ -32,7 +30,6 @@ from bot.render.alerts import (
     short_when,
 )
 from bot.render.ics import build_ics, ics_filename
-from bot.sender import retry_seconds
 from bot.services import Services, get_services
 from bot.storage.follows import (
     cancel_reminder,
@@ -63,14 +60,6 @@ async def _subscriber(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Sub
         return await find_subscriber(session, chat.id)
 
 
-async def _wait_turn(services: Services, chat_id: int) -> Any:
-    # our replies share Telegram's per-chat limit with the sender: take a turn from it
-    sender = services.extras.get("sender")
-    if sender is None:
-        return None
-    return await sender.wait_turn(chat_id, chat_id < 0)
-
-
 async def _send(
     update: Update, context: ContextTypes.DEFAULT_TYPE, text: str, markup: Any = None
 ) -> None:
@@ -85,21 +74,12 @@ async def _send(
 
 
 async def _polite(services: Services, chat_id: int, request: Callable[[], Awaitable[Any]]) -> Any:
-    """Send within the limits; a 429 (our answer raced the sender's traffic) waits and retries."""
-    for _ in range(3):
-        ticket = await _wait_turn(services, chat_id)
-        try:
-            return await request()
-        except RetryAfter as exc:
-            seconds = retry_seconds(exc)
-            sender = services.extras.get("sender")
-            if sender is not None:
-                sender.limiter.on_retry_after(seconds, time.monotonic())
-            await asyncio.sleep(seconds)
-        finally:
-            if ticket is not None:
-                ticket.settle(time.monotonic())
-    return None
+    """Send within the limits; an answer that meets a long flood wait is dropped, not queued."""
+    try:
+        return await patiently(request, services=services, chat_id=chat_id)
+    except RetryAfter:
+        log.warning("answer to chat %s dropped: flood control", chat_id)
+        return None
 
 
 async def _not_started(update: Update, lang: str) -> None:

@@ -23,8 +23,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.handlers.broadcast import patiently
-from bot.handlers.common import chat_language, require_admin
+from bot.handlers.common import chat_language, patiently, require_admin
 from bot.i18n import tr, trn
 from bot.render import admin as render
 from bot.services import get_services

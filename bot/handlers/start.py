@@ -6,10 +6,8 @@ blocked the bot, and finding or creating the subscriber.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -29,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.handlers.common import patiently
 from bot.i18n import languages, pick_language
 from bot.render import subscriber as render
 from bot.render.filters import help_filters
@@ -55,9 +54,6 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 # question left unanswered does not swallow a message sent much later.
 AWAITING_KEY = "awaiting"
 AWAITING_SECONDS = 15 * 60
-
-# Longest we hold an answer back when Telegram says to retry (updates wait meanwhile).
-MAX_ANSWER_WAIT = 5.0
 
 # Commands a handler in the application answers; publish_commands shows only these.
 _available: set[str] | None = None
@@ -135,11 +131,6 @@ async def note_blocked(context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None
             log.info("chat %s blocked the bot", chat_id)
 
 
-def _retry_seconds(exc: RetryAfter) -> float:
-    after = exc.retry_after
-    return float(after.total_seconds() if isinstance(after, timedelta) else after)
-
-
 async def answer(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
@@ -150,20 +141,19 @@ async def answer(
     chat = update.effective_chat
     if chat is None:
         return None
+    chat_id = chat.id
     try:
-        for attempt in (1, 2):
-            try:
-                return await context.bot.send_message(
-                    chat.id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
-                )
-            except RetryAfter as exc:
-                # Two answers to one person within a second can meet the per-chat limit; a
-                # short wait is better than a lost answer. A long one means a flood: give up.
-                wait = _retry_seconds(exc)
-                if attempt == 2 or wait > MAX_ANSWER_WAIT:
-                    log.warning("answer to chat %s dropped: flood control", chat.id)
-                    return None
-                await asyncio.sleep(wait)
+        return await patiently(
+            lambda: context.bot.send_message(
+                chat_id, text, reply_markup=markup, link_preview_options=NO_PREVIEW
+            ),
+            services=get_services(context),
+            chat_id=chat_id,
+        )
+    except RetryAfter:
+        # a long flood wait: an answer that comes minutes late helps nobody
+        log.warning("answer to chat %s dropped: flood control", chat_id)
+        return None
     except Forbidden:
         await note_blocked(context, chat.id)
     except BadRequest as exc:

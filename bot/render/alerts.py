@@ -229,7 +229,12 @@ def render_card(
                     "latitude": event.lat,
                     "longitude": event.lon,
                     "title": (event.venue or event.title or "?")[:100],
-                    "address": (format_where(event) or event.city or "?")[:200],
+                    # the title already names the venue: the pin's address line is the rest
+                    "address": (
+                        ", ".join(p for p in (event.address, event.city) if p)
+                        or format_where(event)
+                        or "?"
+                    )[:200],
                 },
             )
         )

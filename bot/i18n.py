@@ -18,8 +18,7 @@ DEFAULT_LANGUAGE = "en"
 def _catalogs() -> dict[str, dict[str, str | tuple[str, ...]]]:
     catalogs: dict[str, dict[str, str | tuple[str, ...]]] = {}
     for path in sorted(LOCALES_DIR.glob("*.po")):
-        # "ru.po" and, while parts are developed side by side, "ru-<part>.po"
-        code = path.stem.split("-", 1)[0]
+        code = path.stem  # "ru.po" holds Russian
         with path.open("rb") as handle:
             catalog = read_po(handle)
         table = catalogs.setdefault(code, {})

@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_parser("export", help="print the sources as OPML 2.0")
 
     poll = commands.add_parser("poll-once", help="poll every due source once and print a summary")
-    poll.add_argument("--all", action="store_true", help="poll every source, due or not")
+    poll.add_argument("--all", action="store_true", help="poll every enabled source, due or not")
 
     extract = commands.add_parser("extract", help="understand one text the way the jobs do")
     extract.add_argument("file", nargs="?", default=None, help="a text file, or - for stdin")

@@ -56,12 +56,6 @@ def upgrade() -> None:
     sa.Column('finished_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcasts'))
     )
-    op.create_table('job_leases',
-    sa.Column('name', sa.String(length=64), nullable=False),
-    sa.Column('owner', sa.String(length=64), nullable=False),
-    sa.Column('until', sa.DateTime(), nullable=False),
-    sa.PrimaryKeyConstraint('name', name=op.f('pk_job_leases'))
-    )
     op.create_table('sources',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('url', sa.String(length=2048), nullable=False),
@@ -285,7 +279,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_sources_next_check_at'))
 
     op.drop_table('sources')
-    op.drop_table('job_leases')
     op.drop_table('broadcasts')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_created_at'))

@@ -89,7 +89,7 @@ def heading(text: str) -> None:
 def run_demo(keep: str | None = None) -> int:
     """Run the whole demo; returns 0 when every step happened as it should."""
     # The demo narrates; only errors from the parts belong on screen.
-    logging.getLogger().setLevel(logging.ERROR)
+    logging.disable(logging.WARNING)
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="tocsin-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:

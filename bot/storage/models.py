@@ -299,13 +299,3 @@ class AuditEntry(Base):
     reached: Mapped[int | None]
     allowed: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-
-
-class JobLease(Base):
-    """A named lease so that one replica at a time runs a singleton job (e.g. the digest sweep)."""
-
-    __tablename__ = "job_leases"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    owner: Mapped[str] = mapped_column(String(64))
-    until: Mapped[datetime]

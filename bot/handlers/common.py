@@ -14,20 +14,30 @@ from telegram.ext import ContextTypes
 from bot.i18n import pick_language, tr
 from bot.services import Services, get_services
 from bot.storage.admins import audit, is_admin
-from bot.storage.subscribers import find_subscriber
+from bot.storage.subscribers import SubscriberView, find_subscriber
 
 
-async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """The language to answer in: the subscriber's choice, else the user's Telegram language."""
+async def chat_subscriber(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[SubscriberView | None, str]:
+    """The chat's subscriber (None if it never started the bot) and the language to answer in.
+
+    One lookup serves both: the subscriber's chosen language, else the user's Telegram language.
+    """
     services = get_services(context)
     chat = update.effective_chat
     if chat is not None:
         async with services.sessions() as session:
             subscriber = await find_subscriber(session, chat.id)
         if subscriber is not None:
-            return subscriber.language
+            return subscriber, subscriber.language
     user = update.effective_user
-    return pick_language(user.language_code if user else None)
+    return None, pick_language(user.language_code if user else None)
+
+
+async def chat_language(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The language to answer in: the subscriber's choice, else the user's Telegram language."""
+    return (await chat_subscriber(update, context))[1]
 
 
 async def require_admin(update: Update, context: ContextTypes.DEFAULT_TYPE, action: str) -> bool:

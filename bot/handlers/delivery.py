@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.config import format_leads
 from bot.domain.schedule import zone_or
-from bot.handlers.common import chat_language, patiently
+from bot.handlers.common import chat_subscriber, patiently
 from bot.i18n import tr
 from bot.render.alerts import (
     CB_CANCEL_REMINDER,
@@ -42,7 +42,7 @@ from bot.storage.follows import (
     upcoming_events,
     update_delivery_settings,
 )
-from bot.storage.subscribers import SubscriberView, find_subscriber
+from bot.storage.subscribers import SubscriberView
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +50,6 @@ PAGE = 5
 LEAD_CHOICES = ("1d,2h", "1d", "2h", "3h,30m", "2d,1d,1h")
 QUIET_CHOICES = ((22 * 60, 7 * 60), (23 * 60, 8 * 60), (0, 9 * 60))
 DIGEST_CHOICES = (7, 8, 12, 18, 20)
-
-
-async def _subscriber(update: Update, context: ContextTypes.DEFAULT_TYPE) -> SubscriberView | None:
-    chat = update.effective_chat
-    if chat is None:
-        return None
-    async with get_services(context).sessions() as session:
-        return await find_subscriber(session, chat.id)
 
 
 async def _send(
@@ -98,8 +90,7 @@ async def on_card_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -200,8 +191,7 @@ async def _send_ics(
 
 async def upcoming(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/upcoming: events ahead that match the subscriber's filters, a page at a time."""
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -213,8 +203,7 @@ async def on_upcoming_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     """The pager buttons of /upcoming."""
     query = update.callback_query
     assert query is not None and query.data is not None
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -286,8 +275,7 @@ class _EventLike:
 
 async def reminders(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reminders: the subscriber's pending reminders, each with a cancel button."""
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -300,8 +288,7 @@ async def on_cancel_reminder(update: Update, context: ContextTypes.DEFAULT_TYPE)
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -441,8 +428,7 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     query = update.callback_query
     assert query is not None and query.data is not None
     services = get_services(context)
-    lang = await chat_language(update, context)
-    sub = await _subscriber(update, context)
+    sub, lang = await chat_subscriber(update, context)
     if sub is None:
         await _not_started(update, lang)
         return
@@ -457,7 +443,7 @@ async def on_settings(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 return
             async with services.sessions() as session, session.begin():
                 await update_delivery_settings(session, sub.id, services.clock(), **values)
-            sub = await _subscriber(update, context)
+            sub, _ = await chat_subscriber(update, context)  # re-read: the change is saved
             assert sub is not None
         text, markup = _settings_view(lang, sub, services.settings.reminder_leads)
     await query.answer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 
@@ -24,8 +25,9 @@ class Cue:
 _LETTER = re.compile(r"[a-zа-яё]", re.I)
 
 
-def _split_top(source: str) -> list[str]:
-    parts, depth, last, i = [], 0, 0, 0
+def _walk(source: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Each regex character outside escapes and [classes], with the group depth after it."""
+    depth, i = 0, start
     while i < len(source):
         ch = source[i]
         if ch == "\\":
@@ -38,31 +40,24 @@ def _split_top(source: str) -> list[str]:
             depth += 1
         elif ch == ")":
             depth -= 1
-        elif ch == "|" and depth == 0:
+        yield i, ch, depth
+        i += 1
+
+
+def _split_top(source: str) -> list[str]:
+    parts, last = [], 0
+    for i, ch, depth in _walk(source):
+        if ch == "|" and depth == 0:
             parts.append(source[last:i])
             last = i + 1
-        i += 1
     parts.append(source[last:])
     return parts
 
 
 def _closing(source: str, i: int) -> int:
-    depth = 0
-    while i < len(source):
-        ch = source[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "[":
-            i = source.index("]", i + 1) + 1
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    for j, ch, depth in _walk(source, i):
+        if ch == ")" and depth == 0:
+            return j
     raise ValueError("unbalanced")
 
 

@@ -43,6 +43,10 @@ OWN7 = ROOT / "tests" / "fixtures" / "understand" / "labelled-7.jsonl"
 OWN8 = ROOT / "tests" / "fixtures" / "understand" / "labelled-8.jsonl"
 # Labelled and committed (417c043) before this round's work was first run on it.
 OWN9 = ROOT / "tests" / "fixtures" / "understand" / "labelled-9.jsonl"
+# Labelled by a separate labeller who never saw or ran the extractor; committed (66b4ea4) before
+# any scoring. Their sites' operator zones come with them (sites-10.tsv, sites-11.tsv).
+OWN10 = ROOT / "tests" / "fixtures" / "understand" / "labelled-10.jsonl"
+OWN11 = ROOT / "tests" / "fixtures" / "understand" / "labelled-11.jsonl"
 
 # What an operator would put in sources.timezone for each site the labelled events come from:
 # the site's home zone, decided from what the site is (a city paper, a local union branch, a
@@ -88,6 +92,19 @@ SOURCE_ZONES: dict[str, str] = {
     "old.exclusive.kz": "Asia/Almaty", "en.prothomalo.com": "Asia/Dhaka", "samaa.tv": "Asia/Karachi",
     "urdupoint.com": "Asia/Karachi", "pakistanmartiallaw.blogspot.com": "Asia/Karachi",
 }
+
+
+def _site_zones() -> None:
+    """Add the operator zones that came with later labelled sets (host, zone or 'none', reason)."""
+    for path in sorted((ROOT / "tests" / "fixtures" / "understand").glob("sites-*.tsv")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            host, zone, *_ = (line.split("\t") + ["", ""])[:3]
+            host = host.strip().removeprefix("www.")
+            if host and zone.strip() and zone.strip() != "none":
+                SOURCE_ZONES.setdefault(host, zone.strip())
+
+
+_site_zones()
 
 
 def held_out(record_id: str) -> bool:
@@ -269,9 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     own7 = load(OWN7)
     own8 = load(OWN8)
     own9 = load(OWN9)
+    own10 = load(OWN10)
+    own11 = load(OWN11)
     for extra in args.extra:
-        own9 += load(extra)
-    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9
+        own11 += load(extra)
+    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11
     own_events = [r for r in every_own if "expected" in r]
     own_items = [r for r in every_own if "category" in r]
     groups = {
@@ -289,6 +308,12 @@ def main(argv: list[str] | None = None) -> int:
         "own-6..9": (
             [r for r in own6 + own7 + own8 + own9 if "expected" in r],
             [r for r in own6 + own7 + own8 + own9 if "category" in r],
+        ),
+        "own-10 en": ([r for r in own10 if "expected" in r], [r for r in own10 if "category" in r]),
+        "own-11 ru": ([r for r in own11 if "expected" in r], [r for r in own11 if "category" in r]),
+        "own-10+11": (
+            [r for r in own10 + own11 if "expected" in r],
+            [r for r in own10 + own11 if "category" in r],
         ),
         "all": (events + own_events, items + own_items),
     }

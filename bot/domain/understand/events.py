@@ -20,7 +20,7 @@ _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\
 _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
 # Getting there is not being there: coach pick-ups, trains and branch meeting points give times
 # and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
-_TRAVEL = re.compile(r"\b(?:coach(?:es)?|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
+_TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
 _FUTURE_TENSE = re.compile(
@@ -56,9 +56,13 @@ def _past_tense(sentence: str) -> bool:
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
 _STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
+# "10 a.m. Update:", "Updated 3:15 PM", "Опубликовано: 12 мая, 10:00": when the page changed
+_UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:][ \t]*)?(?i:update[sd]?)\b")
+_UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
+_STREET_END = re.compile(r"\b(?:Street|Road|Avenue|Lane|Way|Drive|Boulevard)$")
 _POSSESSIVE = re.compile(r"^((?:[A-Z][\w-]+ ){0,2}[A-Z][\w-]+)['\u2019]s\s+")
 
 
@@ -92,7 +96,8 @@ def extract_events(
     starts = [s.start for s in segs]
     dates = [d for d in find_dates(text, published) if not _points_back(d, segs, starts)]
     # a clock time glued to a year is a page stamp ("25 сентября 2015 | 15:25"), not a start
-    times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])]
+    times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
+             and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
     places = find_places(text)
     seg_dates: dict[int, list[DateMention]] = {}
     for d in dates:
@@ -170,6 +175,16 @@ def extract_events(
         si = _seg_index(segs, starts, c.mention.start)
         own_time = any(not t.other_zone for t in seg_times.get(si, ()))
         if c.score >= 4 and own_time and seg_places.get(si) and si not in chosen[0].seg_ids:
+            chosen.append(c)
+            continue
+        # "17 ноября – у входа в …; 18-го – у проходной …", "on Saturday 22 February between 11am
+        # and 3pm or Thursday 27 February between 1pm and 6pm": one sentence, several days, each
+        # with its own time or place, is one event a day
+        mentions = seg_dates.get(si, [])
+        mates = [d for d in mentions if d.day == chosen[0].day]
+        if c.score >= 1.5 and mates and "past" not in kinds[si] and _own_clause(
+            c.mention, mentions, segs[si].end, seg_times.get(si, []), seg_places.get(si, [])
+        ) and any(_own_clause(d, mentions, segs[si].end, seg_times.get(si, []), seg_places.get(si, [])) for d in mates):
             chosen.append(c)
     multi = len(chosen) > 1
     chosen.sort(key=lambda c: c.mention.start)
@@ -286,27 +301,71 @@ def _end_time(t: TimeMention, segs: list[Segment], group: list[int], seg_times: 
     return None
 
 
+def _own_clause(d: DateMention, mentions: list[DateMention], seg_end: int, times: list[TimeMention],
+                places: list[PlaceMention]) -> bool:
+    """The words from a date to the next date of its sentence name a time or a place of their own."""
+    end = min((m.start for m in mentions if m.start > d.start), default=seg_end)
+    return any(not t.other_zone and d.end <= t.start < end for t in times) or any(
+        p.kind in ("venue", "address") and d.end <= p.start < end for p in places
+    )
+
+
+def _right_after_day(t: TimeMention, day: date, mentions: list[DateMention], text: str) -> bool:
+    """A time written straight after a mention of the event's day: 'Saturday 22 Feb, 11am'."""
+    return any(d.day == day and 0 <= t.start - d.end <= 16 and _DAY_TO_TIME.fullmatch(text[d.end : t.start]) for d in mentions)
+
+
+_DAY_TO_TIME = re.compile(r"[\s,]*(?:(?:at|from|between|starting at|в|с)\s*)?", re.I)
+
+
+def _assembly_first(options: list[TimeMention], sentence: str, offset: int) -> TimeMention:
+    """Of several times in one sentence the first, unless a later one is when people assemble
+    ("flowers are laid at 9.00, assembly at 10.00")."""
+    if len(options) > 1 and not _START_CUE.search(sentence[: options[0].start - offset]):
+        for t in options[1:]:
+            if _ASSEMBLY.search(sentence[max(0, t.start - offset - 30) : t.start - offset]):
+                return t
+    return options[0]
+
+
+_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|начало)\b[^,;!?\n]{0,25}$", re.I)
+
+
 def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
-               seg_times: dict[int, list[TimeMention]], multi: bool) -> TimeMention | None:
+               seg_times: dict[int, list[TimeMention]], multi: bool, text: str) -> TimeMention | None:
     best_si = next(i for i in c.seg_ids if segs[i].start <= c.mention.start < segs[i].end + 1)
     order = [best_si] + [i for i in c.seg_ids if i != best_si]
     for si in order:
+        options = [t for t in seg_times.get(si, ()) if not t.other_zone]
         if si != best_si and not ({"protest", "call"} & kinds[si] or _START_CUE.search(segs[si].text)):
-            continue  # another mention of the day on a bare line (a page stamp "15 марта, 08:00")
+            # another mention of the day on a bare line (a page stamp "15 марта, 08:00") gives no
+            # start, unless the time comes right after the day ("on Saturday, February 22 between
+            # 11am and 3pm")
+            options = [t for t in options if _right_after_day(t, c.day, seg_dates.get(si, ()), text)]
+            if not options:
+                continue
         if _TRAVEL.search(segs[si].text):
             continue
-        options = [t for t in seg_times.get(si, ()) if not t.other_zone]
         if options:
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
-            return (after or options)[0]
-    # structured announcements put the time on the next line
+            return _assembly_first(after or options, segs[si].text, segs[si].start)
+    # structured announcements put the time on the next lines: a programme ("flowers at 09.00,
+    # assembly at 10.00, march at 10.30") starts when people assemble, not at its first item
     for si in order:
-        for j in (si + 1, si + 2):
-            if j < len(segs) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())) \
-                    and not _STAMP.search(segs[j].text) and not _TRAVEL.search(segs[j].text):
-                options = [t for t in seg_times.get(j, ()) if not t.other_zone]
-                if options:
-                    return options[0]
+        listed: list[tuple[int, TimeMention]] = []
+        for j in range(si + 1, si + 5):
+            if j >= len(segs):
+                break
+            if any(d.day and d.day != c.day for d in seg_dates.get(j, ())) or _STAMP.search(segs[j].text) \
+                    or _TRAVEL.search(segs[j].text):
+                continue
+            listed.extend((j, t) for t in seg_times.get(j, ()) if not t.other_zone)
+        near_lines = [(j, t) for j, t in listed if j <= si + 2]
+        cued = [t for j, t in listed if _ASSEMBLY.search(text[max(segs[j].start, t.start - 30) : t.start])]
+        if cued and near_lines:
+            return cued[0]
+        if near_lines:
+            return near_lines[0][1]
     if multi:
         return None
     for si in range(len(segs)):
@@ -346,7 +405,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
            seg_places: dict[int, list[PlaceMention]], city_hits: list[CityHit], zone_name: str,
            multi: bool, title_ids: set[int], published: date | None = None,
            weak_hits: list[CityHit] | None = None) -> ExtractedEvent:
-    t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi)
+    t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi, text)
     best_si = _seg_index(segs, starts, c.mention.start)
     group = [best_si] + [i for i in c.seg_ids if i != best_si]
     if t is not None:
@@ -365,6 +424,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     venue_end = -1
     venue_seg = -1
     # "Where:" / "Место проведения" lines say where, whatever else the date line names
+    street = None
     where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
     near = where_lines + [si for si in near if si not in where_lines]
     for si in near:
@@ -372,7 +432,28 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             continue
         if _TRAVEL.search(segs[si].text):
             continue
-        for p in seg_places.get(si, ()):
+        seg_options = seg_places.get(si, [])
+        if multi and si == best_si:
+            seg_options = [p for p in seg_options if p.start >= c.mention.start] or seg_options
+        onward = _ELSEWHERE.search(segs[si].text)
+        if onward:
+            # "begins at Hyde Park Corner and ends in Parliament Square": where it starts
+            cut = segs[si].start + onward.start()
+            seg_options = [p for p in seg_options if p.start < cut] or seg_options
+        for p in seg_options:
+            if p.kind == "street":
+                street = street or p.text
+                continue
+            if p.kind == "named":
+                if venue is None and p.text not in city_names and not _is_known_place(p.text):
+                    venue, venue_end, venue_seg = p.text, p.end, si
+                continue
+            if p.kind == "venue" and venue is None and _STREET_END.search(p.text) and any(
+                q.kind == "venue" and q.start > p.start and not _STREET_END.search(q.text) for q in seg_options
+            ):
+                # "at Paragon Lane at the Islamic Center": the building is the venue, the lane its address
+                address = address or p.text
+                continue
             if p.kind == "venue" and venue is None:
                 v, vc = _clean_venue(p.text, city_names)
                 if v and v not in city_names:
@@ -398,6 +479,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if vs:
                     venue, venue_city = _clean_venue(vs[0].text, city_names)
                     break
+    address = address or street
     if venue and address is None and venue_end >= 0:
         after = _STREET_AFTER.match(text[venue_end : venue_end + 80])
         if after:

@@ -29,6 +29,7 @@ CUES = (
     cue("on_strike", "strike", 3, r"\b(?:on|went on|go on|gone on|going on|began a|begin a|started a|start a|called a|call a|hold|held|staged?|indefinite|all-out|general|wildcat|\d+-(?:hour|day)|one-day|national|pay|unofficial|hunger|sit-down|rolling|continuing|miners'?|workers'?) strikes?\b", needs=("strike",)),
     cue("strikers", "strike", 3, r"\bstrikers\b|\bstriking (?:\w+ )?(?:workers|miners|teachers|nurses|doctors|drivers|staff|employees|dockers)\b"),
     cue("strike_vote", "strike", 3, r"\bvot(?:e|ed|ing) (?:overwhelmingly )?(?:to strike|for strikes?|for industrial action)\b|\bstrike (?:ballot|action|wave|vote|committee|pay)\b"),
+    cue("bandh", "strike", 2.5, r"\bbandhs?\b|\bhartals?\b"),
     cue("walkout", "strike", 2.5, r"\bwalk(?:ed|ing|s)? (?:out|off the job)\b|\bwalkouts?\b|\bthreaten(?:s|ed)? to walk out\b"),
     cue("stoppage", "strike", 2.5, r"\bstoppages?\b|\block-?outs?\b|\blocked out\b|\bindustrial action\b|\bwork-to-rule\b|\bpicket lines?\b|\bsit-ins?\b|\boccupation of the (?:factory|plant|mine|site)\b"),
     cue("strike_word", "strike", 1, r"\bstrikes?\b"),
@@ -36,7 +37,9 @@ CUES = (
     cue("strike_named", "strike", 2, r"\b(?:on|this|the|our|their|ongoing|indefinite|general|national|wildcat|(?:\d+|one|two|three|24|48)[- ](?:day|hour|week)) strike\b", needs=("strike",)),
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
-    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
+    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|dharnas?|gheraos?|rasta roko|rail roko|chakka jam|blockades?|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|pickets?|picketed|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
+    # "Protesters will gather at ...": the people of a protest, announced, stand for its noun
+    cue("crowd_will", "protest", 1, r"\b(?:protesters|demonstrators|marchers|campaigners|activists|strikers|picketers)\s+(?:will|plan to|are (?:expected|set|planning|due|invited|asked|urged) to|intend to)\s+(?:gather|rally|march|assemble|protest|picket|demonstrate|converge|meet)\b"),
     cue("invite", "call", 2, r"\bjoin (?:us|the|our)\b|\battend\b|\bcome (?:to|along)\b|\bturn out\b|\bbe there\b|\bwe urge\b|\bplease hold\b|\bspread the word\b|\bget down to it\b|\ball welcome\b|\bwill you\?"),
     cue("announce", "call", 1.5, r"\bwill (?:take place|be held|rally|march|gather|assemble|begin|start|continue|be)\b|\bis (?:due|planned|called|scheduled)\b|\bwill hold\b|\bplans? to (?:stage|hold)\b|\bto (?:stage|hold) a (?:rally|protest|demonstration|picket|march|vigil)\b|\bcalled a (?:rally|protest|demonstration|picket)\b|\bconven(?:es|ing)\b|\bassembl(?:e|ing)\b|\ballowed .{0,40}to hold\b"),
     cue("where_when", "call", 1, r"^\s*(?:what|where|when):"),

@@ -14,6 +14,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CYR = re.compile(r"[а-яё]", re.I)
 _LAT = re.compile(r"[a-z]", re.I)
+_DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-"})
 _KK = re.compile(r"[әғқңөұүһі]", re.I)
 
 
@@ -28,6 +29,8 @@ def clean(text: str) -> str:
     text = _SPACES.sub(" ", text)
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2032", "'")
     text = text.replace("\u201c", '"').replace("\u201d", '"')
+    # a minus sign, figure dash or non-breaking hyphen between times ("11.00\u221212.00") is a dash
+    text = text.translate(_DASHES)
     return text
 
 
@@ -52,7 +55,7 @@ class Segment:
 
 # A sentence ends at . ! ? followed by a space and a capital/quote/digit, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'«(\[A-ZА-ЯЁ0-9])|\n+")
-_ABBREV = re.compile(r"(?:\b(?:St|Dr|Mr|Mrs|Ms|No|Nr|Ave|Rd|ул|пр|д|г|им|п|Dec|Nov|Oct|Sept|Sep|Aug|Jan|Feb|Mar|Apr|Jun|Jul|a\.m|p\.m|[A-ZА-Я])\.)$")
+_ABBREV = re.compile(r"(?:\b(?:St|Dr|Mr|Mrs|Ms|No|Nr|Ave|Rd|ул|пр|просп|пл|пер|наб|ш|д|г|им|п|Dec|Nov|Oct|Sept|Sep|Aug|Jan|Feb|Mar|Apr|Jun|Jul|a\.m|p\.m|[A-ZА-Я])\.)$")
 
 
 def segments(text: str) -> list[Segment]:

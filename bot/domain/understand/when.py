@@ -56,6 +56,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("num", re.compile(r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<mon>[01]\d)(?:\.(?P<year>(?:19|20)?\d\d))?(?![\d,]|\.\d)(?!\s*(?:млн|млрд|тыс|million|billion|%|pm|am|p\.m|a\.m))", re.I)),
 ]
 
+_DAY_ONLY = re.compile(r"(?<![\d.,:/\w-])(?P<day>[0-3]?\d)-(?:го|е)(?![А-Яа-яЁё])(?! +(?:" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r"))", re.I)
 _WEEKDAY_ONLY = re.compile(r"(?<![\w])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])(?P<poss>['\u2019]s)?", re.I)
 _MODIFIER = re.compile(r"(?:^|[^\w])(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим) +$", re.I)
 _RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
@@ -140,6 +141,19 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue  # not a date at all
             found.append(DateMention(span_start, m.end(), resolved, "absolute", bool(year_text), far))
             taken.append((span_start, m.end()))
+    # "17 ноября …; 18-го – …": a day that takes its month from the date before it
+    for m in _DAY_ONLY.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        before = [d for d in found if d.end <= m.start() and m.start() - d.end < 300 and d.day is not None]
+        if not before:
+            continue
+        prior = max(before, key=lambda d: d.end).day
+        assert prior is not None
+        resolved = _safe_date(prior.year, prior.month, int(m.group("day")))
+        if resolved is not None and resolved > prior:
+            found.append(DateMention(m.start(), m.end(), resolved, "absolute", False))
+            taken.append((m.start(), m.end()))
     for m in _WEEKDAY_ONLY.finditer(text):
         if not free(m.start("wd"), m.end("wd")):
             continue

@@ -13,7 +13,7 @@ class PlaceMention:
     start: int
     end: int
     text: str
-    kind: str  # venue | address
+    kind: str  # venue | address | street (no house number) | named (no place noun) | weak
 
 
 _EN_NOUNS = (
@@ -22,21 +22,28 @@ _EN_NOUNS = (
     r"Station|Bridge|Amphitheatre|Amphitheater|Parliament|Ministry|Court|Courthouse|Plaza|Theatre|Theater|"
     r"University|Church|Cathedral|Gates?|Memorial|Monument|Stadium|Market|Headquarters|HQ|Tower|Museum|"
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
-    r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment"
+    r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
+    r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
-_LINK = r"(?: +(?:of|the|and|&|de|for|on|at|du|des|la) +| +|-)"
+# "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
+_LINK = r"(?: +(?:of|the|and|&|de|for|on|du|des|la) +| +|-)"
 _EN_VENUE = re.compile(
-    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?)"
-    r"(?P<v>" + _CAP + r"(?:" + _LINK + _CAP + r"){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
+    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?"
+    # a listing's place after its time: "Saturday, March 6, 1 p.m., Grant Park, Chicago"
+    r"|(?:(?<=[ap]\.m\.)|(?<=[\d ][ap]m)|(?<=noon))(?:,| -| \u2013) +|(?<=\d\d:\d\d)(?:,| -| \u2013) +)"
+    r"(?P<v>" + _CAP + r"(?:" + _LINK + r"(?:" + _CAP + r"|\d{1,3}(?= [A-Z]))){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
     re.M,
 )
+_EN_INNER_VENUE = re.compile(r" (?:at|outside|in front of|near|opposite|in) (?:the )?(?P<v>[A-Z].*)$")
 _EN_NOUN_END = re.compile(r"\b(?:" + _EN_NOUNS + r"|park|square|gardens?|building|embassy|memorial|monument|statue)\b")
 _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+)?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|ministry|consulate|square|park|gates|factory|plant))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|(?i:state capitol)|capitol))\b"
+    # "at city hall", "outside city hall": the institution without its article
+    r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse))\b"
 )
 _STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)(?: (?:[NS][EW]?|[EW])\b\.?)?"
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"
@@ -53,10 +60,15 @@ _STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?
 # "on the front steps of the Capitol", "at the north steps of the Capitol building"
 _EN_STEPS_OF = re.compile(
     r"\b(?:at|on|outside|in front of|from)\s+the\s+(?:(?:front|back|north|south|east|west|main)\s+)?(?P<part>steps|gates?|entrance|lawn|side)\s+of\s+(?:the\s+)?"
-    r"(?P<v>(?:[A-Z][\w'-]*\s+){0,3}(?:Capitol|Statehouse|State House|Parliament|Legislature|Town Hall|City Hall|Guildhall|Council House|Cathedral|Courthouse|Court|Library|Museum|Palace|Embassy|Consulate|(?<=[a-z] )(?:Hall|House|Building|Cent(?:er|re))\b)(?:\s+[Bb]uilding)?)"
+    r"(?P<v>(?:[A-Z][\w'-]*\s+){0,3}(?:Capitol|Statehouse|State House|Parliament|Legislature|Town Hall|City Hall|Guildhall|Council House|Cathedral|Courthouse|Court|Library|Museum|Palace|Embassy|Consulate|(?<=[a-z] )(?:Hall|House|Building|Cent(?:er|re))\b)(?:\s+[Bb]uilding)?"
+    # any other name: "the gates of the Port of Felixstowe"
+    r"|[A-Z][\w'-]*(?:(?: of| of the| and| &)? [A-Z][\w'-]*){0,4})"
 )
 # "gathering at The Level": a place whose name is "The ..." after a verb of gathering
 _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
+# "outside Coed Pella", "in front of Tesco": whatever is named after a word of standing outside
+# is a place, even without a place noun (towns and countries are weeded out by the event)
+_EN_OUTSIDE = re.compile(r"\b(?:outside|in front of|opposite)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
@@ -128,13 +140,29 @@ _RU_NOUNS = {
     "проходная": "проходная", "проходной": "проходная", "проходную": "проходная",
     "вход": "вход", "входа": "вход", "входу": "вход", "входе": "вход",
     "ДК": "ДК", "дк": "ДК",  # a house of culture, 'у ДК «Металлург»'
+    # legislatures and other places people stand in front of
+    "собрание": "собрание", "собрания": "собрание", "собранию": "собрание", "собрании": "собрание",
+    "дума": "дума", "думы": "дума", "думе": "дума", "думу": "дума",
+    "горсовет": "горсовет", "горсовета": "горсовет", "горсовете": "горсовет",
+    "фонтан": "фонтан", "фонтана": "фонтан", "фонтане": "фонтан", "фонтану": "фонтан",
+    "собор": "собор", "собора": "собор", "соборе": "собор", "собору": "собор",
+    "храм": "храм", "храма": "храм", "храме": "храм", "храму": "храм",
+    "монумент": "монумент", "монумента": "монумент", "монументу": "монумент",
+    "мемориал": "мемориал", "мемориала": "мемориал", "мемориалу": "мемориал", "мемориале": "мемориал",
+    "стела": "стела", "стелы": "стела", "стеле": "стела", "стелу": "стела",
+    "аллея": "аллея", "аллее": "аллея", "аллеи": "аллея", "аллею": "аллея",
+    "рынок": "рынок", "рынка": "рынок", "рынке": "рынок", "рынку": "рынок",
+    "горсад": "горсад", "горсаду": "горсад", "горсаде": "горсад", "горсада": "горсад",
+    "огонь": "огонь", "огня": "огонь", "огню": "огонь",  # 'у Вечного огня'
 }
+# neuter nouns, whose adjectives end in -ое ('Законодательное собрание')
+_RU_NEUTER = {"собрание", "здание", "посольство", "консульство"}
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
-_RU_ADJ = r"[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
+_RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|от|На|В|У|Возле|Около|От) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:(?:администрации|мэрии|правительства|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"
@@ -143,6 +171,8 @@ _RU_ADDRESS = re.compile(
 )
 
 
+# "на пл. Ленина", "по ул. Ленина": a square is a venue, a street an address, as the text wrote them
+_RU_ABBR_PLACE = re.compile(r"(?<![А-Яа-яЁё])(?P<v>(?P<k>пл|ул|пр|просп|пр-т|наб|б-р)\.? *(?:[А-ЯЁ][а-яё-]+|\d+[-‐]?(?:го|й|я)? +[А-ЯЁ][а-яё]+)(?: +[А-ЯЁ][а-яё-]+)?)(?! *,? *(?:д\.|дом)? *\d)")
 _RU_HOUSE_ON = re.compile(
     r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
 )
@@ -161,7 +191,8 @@ _RU_PLACE_LINE = re.compile(r"(?:^|\n)\s*(?:Место(?: проведения| 
 
 def _nominative_adj(adj: str, noun: str) -> str:
     """A light fix of adjective endings to the nominative ('Тверскую улицу' -> 'Тверская')."""
-    feminine = noun in ("площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная")
+    feminine = noun in ("площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная", "дума", "стела", "аллея")
+    neuter = noun in _RU_NEUTER
     plural = noun == "площади"
     many = noun == "пруды"  # 'у Наташинских прудов' -> 'Наташинские пруды'
     words = []
@@ -176,6 +207,10 @@ def _nominative_adj(adj: str, noun: str) -> str:
             w = w[:-2] + "ая"
         elif feminine and low.endswith(("ую", "ой", "ей")):
             w = w[:-2] + "ая"
+        elif neuter and low.endswith(("ого", "ому", "ом")):
+            w = re.sub(r"(?:ого|ому|ом)$", "ое", w)
+        elif neuter and low.endswith(("его", "ему", "ем")):
+            w = re.sub(r"(?:его|ему|ем)$", "ее", w)
         elif not feminine and re.search(r"[кгхцч](?:ом|ого|ому)$", low):
             w = re.sub(r"(?:ом|ого|ому)$", "ий", w)
         elif not feminine and low.endswith(("ом", "ого", "ему", "ому")):
@@ -221,6 +256,8 @@ def _ru_nominative(word: str) -> str:
     return " ".join(out)
 
 
+# "от X до Y", "от X … и завершится у Y": a route that starts at X
+_RU_ROUTE_ON = re.compile(r" до |заверш\w+|законч\w+|направ\w+|двин\w+|просл\w+|пройд[её]т (?:по|до|к)")
 _HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
 _RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их))(?![А-Яа-яЁё])")
 
@@ -254,8 +291,14 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
     for m in _EN_VENUE.finditer(text):
         v = _trim_en(m.group("v"))
+        start = m.start("v")
+        if v is None and _BAD_VENUE.match(m.group("v")):
+            # "on Saturday at Hyde Park Corner": the match began at a weekday; the place follows
+            inner = _EN_INNER_VENUE.search(m.group("v"))
+            if inner:
+                start += inner.start("v")
+                v = _trim_en(inner.group("v"))
         if v:
-            start = m.start("v")
             out.append(PlaceMention(start, start + len(v), v, "venue"))
     for m in _EN_STRONG_VENUE.finditer(text):
         v = _trim_en(m.group("v"))
@@ -266,8 +309,14 @@ def find_places(text: str) -> list[PlaceMention]:
     for m in _EN_THE_NAME.finditer(text):
         out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))
     for m in _EN_LOWER_VENUE.finditer(text):
-        v = re.sub(r"['\u2019]s\b", "", m.group("v"))
-        out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+        g = "v" if m.group("v") else "bare"
+        v = re.sub(r"['\u2019]s\b", "", m.group(g))
+        if g == "v" and v.split()[0] in ("The", "This", "That", "Our", "Their", "Its"):
+            continue
+        start = m.start(g)
+        if v[:4].lower() == "the ":
+            v, start = v[4:], start + 4
+        out.append(PlaceMention(start, m.end(g), v, "venue"))
     for m in (_RU_ADDRESS.finditer(text) if cyr else ()):
         out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
     for m in (_RU_PLACE_LINE.finditer(text) if cyr else ()):
@@ -280,12 +329,15 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start(), m.end(), f"{adj} {kind}, {m.group('n')}", "address"))
     for m in (_RU_HOUSE_AT.finditer(text) if cyr else ()):
         out.append(PlaceMention(m.start(), m.end(), f"{_RU_KIND_NOM_LOC[m.group('kind')]} {m.group('name')}, {m.group('n')}", "address"))
+    for m in (_RU_ABBR_PLACE.finditer(text) if cyr else ()):
+        if not any(p.start <= m.start("v") < p.end for p in out):
+            out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue" if m.group("k") == "пл" else "street"))
     for m in (_RU_BARE_ADDRESS.finditer(text) if cyr else ()):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
     for m in (_RU_VENUE.finditer(text) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
-        if m.group(0)[:2] in ("от", "От") and " до " not in text[m.end("v") : m.end("v") + 80]:
+        if m.group(0)[:2] in ("от", "От") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80):
             continue  # 'от X до Y' is a route that starts at X; 'в 100 метрах от X' is not a place
         tail = (m.group("tail") or "").strip().rstrip(".,;:")
         named = None
@@ -309,7 +361,9 @@ def find_places(text: str) -> list[PlaceMention]:
         v = " ".join(parts).split(". ")[0].rstrip(".")
         if m.group("n")[0].isupper():
             v = v[0].upper() + v[1:]
-        if noun in ("дом", "метро", "суд", "здание", "офис", "вход", "проходная") and not tail:
+        if noun in ("дом", "метро", "суд", "здание", "офис", "вход", "проходная") and not tail and not (
+            adj and adj[0].isupper() and noun == "дом"
+        ):
             continue
         if noun in ("мэрия", "администрация", "здание правительства") and not adj and not tail and re.match(
             r"(?:в|во|В|Во)\s", m.group(0)
@@ -332,6 +386,10 @@ def find_places(text: str) -> list[PlaceMention]:
             start, end = m.start("v"), m.end("v")
         if not any(p.start <= start < p.end for p in out):
             out.append(PlaceMention(start, end, v, "weak"))
+    for m in _EN_OUTSIDE.finditer(text):
+        v = m.group("v")
+        if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):
+            out.append(PlaceMention(m.start("v"), m.end("v"), v, "named"))
     for m in _EN_WEAK_VENUE.finditer(text):
         v = m.group("v")
         if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):

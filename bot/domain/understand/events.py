@@ -22,7 +22,7 @@ _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? 
 # and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
 _TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
-_START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
+_START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|mass(?:ing)?[- ]?up|assembly point|meeting point|muster\w*|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
 _FUTURE_TENSE = re.compile(
     r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
     re.I,
@@ -57,7 +57,7 @@ _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
 _STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
 # "10 a.m. Update:", "Updated 3:15 PM", "Опубликовано: 12 мая, 10:00": when the page changed
-_UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:][ \t]*)?(?i:update[sd]?)\b")
+_UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
 _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
@@ -73,6 +73,14 @@ class _Candidate:
     mention: DateMention
     seg_ids: list[int] = field(default_factory=list)
     why: list[str] = field(default_factory=list)
+
+
+_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пл|просп|пер|наб|б-р|пр-т)\.?|\b(?:улиц|проспект|площад|переул|бульвар|набережн)[а-яё]*)\s*$", re.I)
+
+
+def _names_street(text: str, h: CityHit) -> bool:
+    """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's."""
+    return bool(_STREET_BEFORE.search(text[max(0, h.start - 14) : h.start]))
 
 
 def _seg_index(segs: list[Segment], starts: list[int], pos: int) -> int:
@@ -99,6 +107,10 @@ def extract_events(
     times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
     places = find_places(text)
+    # a town in a sentence about war and nothing else is where bombs fall, not where people meet
+    war = {i for i, k in enumerate(kinds) if "military" in k and "protest" not in k}
+    city_hits = [h for h in city_hits if not _names_street(text, h) and _seg_index(segs, starts, h.start) not in war]
+    weak_hits = [h for h in weak_hits or [] if not _names_street(text, h)]
     seg_dates: dict[int, list[DateMention]] = {}
     for d in dates:
         seg_dates.setdefault(_seg_index(segs, starts, d.start), []).append(d)
@@ -199,14 +211,18 @@ def extract_events(
             continue
         built = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
         events.append(built)
-        more = _same_day_others(built, c, segs, kinds, seg_times, seg_places, city_hits, title_ids, published, weak_hits)
+        more = _same_day_others(built, c, segs, kinds, seg_dates, seg_times, seg_places, city_hits, title_ids, published, weak_hits)
         if more:
             events.extend(more)
             debug["same_day_sentences"] = len(more) + 1
     return events, debug
 
 
+_ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
+
+
 def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],
+                     seg_dates: dict[int, list[DateMention]],
                      seg_times: dict[int, list[TimeMention]], seg_places: dict[int, list[PlaceMention]],
                      city_hits: list[CityHit], title_ids: set[int], published: date | None,
                      weak_hits: list[CityHit] | None) -> list[ExtractedEvent]:
@@ -218,7 +234,10 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
         return out  # the first protest has no time of its own: a timed sentence is more likely its time
     seen = {(base.start.hour, base.start.minute)}
     seen_places = {p.casefold() for p in (base.venue, base.address) if p}
-    for si in c.seg_ids:
+    # sentences naming the day, and dateless ones that add another protest ("A unity march is also
+    # scheduled in Scarborough at Malvern Town Centre at 12:30 p.m.")
+    also = [si for si in range(len(segs)) if si not in c.seg_ids and not seg_dates.get(si) and _ALSO.search(segs[si].text)]
+    for si in c.seg_ids + also:
         k = kinds[si]
         if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
             continue
@@ -255,6 +274,10 @@ def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],
     for si in dict.fromkeys(c.seg_ids + [j + k for j in c.seg_ids for k in (1, 2, 3)]):
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
         places = [p for p in seg_places.get(si, ()) if p.kind == "address"]
+        if len(times) > 1 and all(t.end_hour is not None for t in times) and not _ELSEWHERE.search(segs[si].text):
+            # sessions given as ranges, each at its own venue ("с 13.00 до 14.00 на площадке …, с
+            # 15.00 до 16.00 на площади …"); single times at venues are a programme's stops
+            places = [p for p in seg_places.get(si, ()) if p.kind in ("address", "venue", "named")]
         if len(times) < 2 or len(places) < 2:
             continue
         pairs = []
@@ -274,8 +297,9 @@ def _variant(base: ExtractedEvent, day: date, t: TimeMention, p: PlaceMention) -
     end = None
     if t.end_hour is not None:
         end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz)
+    venue, address = (None, p.text) if p.kind == "address" else (p.text, None)
     return ExtractedEvent(
-        start=start, end=end, all_day=False, venue=None, address=p.text, city=base.city,
+        start=start, end=end, all_day=False, venue=venue, address=address, city=base.city,
         country=base.country, timezone=base.timezone, lat=base.lat, lon=base.lon,
         confidence=base.confidence, cancelled=base.cancelled,
     )
@@ -310,6 +334,20 @@ def _own_clause(d: DateMention, mentions: list[DateMention], seg_end: int, times
     )
 
 
+_JOIN = re.compile(r"\b(?:to join|join (?:the|us)|and join)\b", re.I)
+
+
+def _travel_start(sentence: str) -> int | None:
+    """Where the usable part of a travel sentence starts: after 'to join' when people travel to
+    join the protest ('members … travel down to Durban to join the masses in X Park at 8 am'), or
+    None when all of it is about getting there."""
+    m = _TRAVEL.search(sentence)
+    if not m:
+        return 0
+    j = _JOIN.search(sentence, m.end())
+    return j.end() if j else None
+
+
 def _right_after_day(t: TimeMention, day: date, mentions: list[DateMention], text: str) -> bool:
     """A time written straight after a mention of the event's day: 'Saturday 22 Feb, 11am'."""
     return any(d.day == day and 0 <= t.start - d.end <= 16 and _DAY_TO_TIME.fullmatch(text[d.end : t.start]) for d in mentions)
@@ -328,7 +366,7 @@ def _assembly_first(options: list[TimeMention], sentence: str, offset: int) -> T
     return options[0]
 
 
-_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|начало)\b[^,;!?\n]{0,25}$", re.I)
+_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*|начало)\b[^,;!?\n]{0,25}$", re.I)
 
 
 def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
@@ -344,11 +382,31 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
             options = [t for t in options if _right_after_day(t, c.day, seg_dates.get(si, ()), text)]
             if not options:
                 continue
-        if _TRAVEL.search(segs[si].text):
+        usable = _travel_start(segs[si].text)
+        if usable is None:
             continue
+        options = [t for t in options if t.start >= segs[si].start + usable]
         if options:
+            cued = [t for t in options if _ASSEMBLY.search(text[max(segs[si].start, t.start - 30) : t.start])]
+            if cued:
+                return cued[0]  # "Сбор в 14.00 12 июня …, начало шествия — в 15.00"
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
             return _assembly_first(after or options, segs[si].text, segs[si].start)
+        if si == best_si or "protest" in kinds[si]:
+            # "На сегодня запланирована акция … / Начало акции … на 9:30": the protest's own next
+            # line before another sentence that names the day for something else
+            starting: list[TimeMention] = []
+            for j in (si + 1, si + 2, si + 3):
+                if j >= len(segs) or seg_dates.get(j) or _TRAVEL.search(segs[j].text):
+                    continue
+                own = [t for t in seg_times.get(j, ()) if not t.other_zone]
+                gathering = [t for t in own if _ASSEMBLY.search(text[max(segs[j].start, t.start - 30) : t.start])]
+                if gathering:
+                    return gathering[0]  # "urged to gather at Guildhall Square at 1.20pm"
+                if own and "protest" in kinds[j] and _START_CUE.search(segs[j].text):
+                    starting.append(own[0])
+            if starting:
+                return starting[0]
     # structured announcements put the time on the next lines: a programme ("flowers at 09.00,
     # assembly at 10.00, march at 10.30") starts when people assemble, not at its first item
     for si in order:
@@ -356,11 +414,11 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
         for j in range(si + 1, si + 5):
             if j >= len(segs):
                 break
-            if any(d.day and d.day != c.day for d in seg_dates.get(j, ())) or _STAMP.search(segs[j].text) \
-                    or _TRAVEL.search(segs[j].text):
+            usable = _travel_start(segs[j].text)
+            if any(d.day and d.day != c.day for d in seg_dates.get(j, ())) or _STAMP.search(segs[j].text) or usable is None:
                 continue
-            listed.extend((j, t) for t in seg_times.get(j, ()) if not t.other_zone)
-        near_lines = [(j, t) for j, t in listed if j <= si + 2]
+            listed.extend((j, t) for t in seg_times.get(j, ()) if not t.other_zone and t.start >= segs[j].start + usable)
+        near_lines = [(j, t) for j, t in listed if j <= si + 2 or (j == si + 3 and {"protest", "call"} & kinds[j])]
         cued = [t for j, t in listed if _ASSEMBLY.search(text[max(segs[j].start, t.start - 30) : t.start])]
         if cued and near_lines:
             return cued[0]
@@ -412,6 +470,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         tsi = _seg_index(segs, starts, t.start)
         if tsi not in group:
             group.insert(1, tsi)
+    tsi = _seg_index(segs, starts, t.start) if t is not None else -1
     near = list(group)
     if not multi:
         for si in list(group):
@@ -430,9 +489,17 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     for si in near:
         if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text)) and si != best_si:
             continue
-        if _TRAVEL.search(segs[si].text):
+        usable = _travel_start(segs[si].text)
+        if usable is None:
             continue
-        seg_options = seg_places.get(si, [])
+        seg_options = [p for p in seg_places.get(si, []) if p.start >= segs[si].start + usable]
+        if si == tsi and venue is None and address is None and t is not None and _ASSEMBLY.search(text[segs[si].start : t.start]) \
+                and not any(p.kind in ("venue", "address", "named") for p in seg_options):
+            # "Участники начнут собираться перед ТЮЗом в 13.00": where people assemble, even by a bare name
+            bare = [p for p in seg_options if p.kind == "weak" and p.text not in city_names and not _is_known_place(p.text)]
+            if bare:
+                venue, venue_end, venue_seg = bare[0].text, bare[0].end, si
+                continue
         if multi and si == best_si:
             seg_options = [p for p in seg_options if p.start >= c.mention.start] or seg_options
         onward = _ELSEWHERE.search(segs[si].text)
@@ -474,7 +541,9 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 break
     if venue is None and not multi:
         for si, k in enumerate(kinds):
-            if "protest" in k and "nonprotest" not in k and not _REFUSED.search(segs[si].text) and not any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+            # a sentence of the protest, or one that says it was approved ("администрация
+            # согласовала мирное собрание в сквере …")
+            if ("protest" in k or "call" in k) and "nonprotest" not in k and not _REFUSED.search(segs[si].text) and not any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
                 vs = [p for p in seg_places.get(si, ()) if p.kind == "venue"]
                 if vs:
                     venue, venue_city = _clean_venue(vs[0].text, city_names)

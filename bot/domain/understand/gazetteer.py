@@ -264,6 +264,8 @@ def _adjective_indexes(gc: object, by_name: dict[str, Place], latin: dict[str, l
         # the key is a stemmed form; rebuild the stem of the adjective from it
         stem = key if key.endswith(("ск", "цк")) else key + "ск"
         ru_adj.setdefault(stem, place)
+        if key.endswith("ь"):
+            ru_adj.setdefault(key[:-1] + "ск", place)  # Запорожье -> запорожский
     for stem, city in _RU_IRREGULAR.items():
         if city in by_name:
             ru_adj[stem] = by_name[city]
@@ -445,6 +447,12 @@ def find_countries(text: str) -> list[str]:
     return out
 
 
+# "Vancouver March Sat Dec 2", "Derby Rally": what follows a town here is no surname
+_NOT_A_SURNAME = re.compile(
+    r"^ (?i:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+    r"|Rally|Protest|Vigil|Demo|Demonstration|Picket|Strike|Pride|Police|Workers|Students|Residents|Activists|Protesters)\b"
+)
 # "Leeds City Council", "Sheffield Town Hall": an institution of the town names the town
 _INSTITUTION_AFTER = re.compile(
     r"^ (?:(?:City|Town|County|Borough|District) (?:Hall|Council|Centre|Center|Square)|Council\b|Civic Cent(?:re|er)"
@@ -493,8 +501,9 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             institution = bool(_INSTITUTION_AFTER.match(after))
             if _PLACE_AFTER.match(after) and not re.match(r"^['\u2019]s", after) and not institution:
                 continue
-            if re.match(r"^ [A-Z][a-z]", after) and idx.latin[key][0].population < 1_000_000 and not institution:
-                continue  # "David Hillman": a first name, not the town in Panama
+            if (re.match(r"^ [A-Z][a-z]", after) or phrase.isupper() and re.match(r"^ [A-Z]{3,}\b(?!['\u2019])", after)) \
+                    and not _NOT_A_SURNAME.match(after) and idx.latin[key][0].population < 1_000_000 and not institution:
+                continue  # "David Hillman", "GEORGE BUSH": a first name, not the town in Panama or South Africa
             place, sure = _pick(idx.latin[key], text, after, idx, known, zone)
             if key in resolved and not sure:
                 place = resolved[key]

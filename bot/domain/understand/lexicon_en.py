@@ -14,7 +14,7 @@ CUES = (
     cue("shot", "crackdown", 3, r"\bshot (?:dead|at)\b|\bshoot(?:ing)? (?:at|to kill|without warning)\b"),
     cue("open_fire", "crackdown", 3, r"\bopen(?:ed)? fire\b|\bfired (?:on|at|into) (?:the )?(?:\w+ )?(?:crowds?|protesters|demonstrators|workers|miners|strikers|marchers|students)"),
     cue("massacre", "crackdown", 3, r"\bmassacres?\b"),
-    cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|\bpolice (?:violence|brutality)\b"),
+    cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|(?<!against )(?<!protest )(?<!protesting )(?<!over )(?<!end )(?<!stop )\bpolice (?:violence|brutality)\b"),
     cue("weapons", "crackdown", 3.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
     cue("arrest_protesters", "crackdown", 3, r"\b(?:arrest(?:ed|ing)?|detain(?:ed|ing)?|round(?:ed)? up) (?:at least |more than |over |nearly |some |dozens of |hundreds of )?(?:\d[\d,]* |\w+ )?(?:protesters|demonstrators|activists|strikers|marchers|picketers|students|workers)\b"),
     cue("arrest", "crackdown", 2, r"\barrest(?:s|ed|ing)?\b|\bdetain(?:s|ed|ing|ees?)?\b|\bdetentions?\b|\bin custody\b|\brounded up\b|\bswept up\b|\bjailed\b"),

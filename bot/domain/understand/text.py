@@ -65,6 +65,8 @@ def segments(text: str) -> list[Segment]:
     for m in _BOUNDARY.finditer(text):
         if "\n" not in m.group(0) and _ABBREV.search(text[max(0, m.start() - 8) : m.start()]):
             continue
+        if "\n" not in m.group(0) and text.count("«", start, m.start()) > text.count("»", start, m.start()):
+            continue  # a full stop inside «…» does not end the sentence around it
         piece = text[start : m.start()]
         if piece.strip():
             out.append(Segment(start, m.start(), piece))

@@ -23,7 +23,8 @@ _EN_NOUNS = (
     r"University|Church|Cathedral|Gates?|Memorial|Monument|Stadium|Market|Headquarters|HQ|Tower|Museum|"
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
     r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
-    r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly"
+    r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly|Toll ?[Gg]ate|Tollgate|Toll Plaza|"
+    r"Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
@@ -41,7 +42,7 @@ _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|(?i:state capitol)|capitol))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|toll ?gate|toll plaza|(?i:state capitol)|capitol))\b"
     # "at city hall", "outside city hall": the institution without its article
     r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse))\b"
 )
@@ -68,7 +69,7 @@ _EN_STEPS_OF = re.compile(
 _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # "outside Coed Pella", "in front of Tesco": whatever is named after a word of standing outside
 # is a place, even without a place noun (towns and countries are weeded out by the event)
-_EN_OUTSIDE = re.compile(r"\b(?:outside|in front of|opposite)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
+_EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves)\b[^.,;\n]{0,25}?\bfrom)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
@@ -82,7 +83,15 @@ _TRIM_TAIL = re.compile(r"\s+(?:on|at|in|and|of|the|for|&)$")
 _TRIM_REST = re.compile(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\w'-]*){1,3}")
 
 
+# "Christie Pits Saturday", "the Capitol Saturday": the day after a place is no part of its name
+_CALENDAR_TAIL = re.compile(
+    r"(?: (?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.?)+$"
+)
+
+
 def _trim_en(v: str) -> str | None:
+    v = _CALENDAR_TAIL.sub("", v)
     if ". " in v:
         v = _TRIM_SENTENCE.split(v)[0]
     v = _TRIM_LEAD.sub("", v)
@@ -154,15 +163,17 @@ _RU_NOUNS = {
     "рынок": "рынок", "рынка": "рынок", "рынке": "рынок", "рынку": "рынок",
     "горсад": "горсад", "горсаду": "горсад", "горсаде": "горсад", "горсада": "горсад",
     "огонь": "огонь", "огня": "огонь", "огню": "огонь",  # 'у Вечного огня'
+    "академия": "академия", "академии": "академия", "академию": "академия",
 }
 # neuter nouns, whose adjectives end in -ое ('Законодательное собрание')
 _RU_NEUTER = {"собрание", "здание", "посольство", "консульство"}
+_RU_FEMININE = {"площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная", "дума", "стела", "аллея", "академия"}
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 _RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
     r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|от|На|В|У|Возле|Около|От) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:(?:администрации|мэрии|правительства|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:(?:администрации|мэрии|правительства|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"
@@ -191,7 +202,7 @@ _RU_PLACE_LINE = re.compile(r"(?:^|\n)\s*(?:Место(?: проведения| 
 
 def _nominative_adj(adj: str, noun: str) -> str:
     """A light fix of adjective endings to the nominative ('Тверскую улицу' -> 'Тверская')."""
-    feminine = noun in ("площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная", "дума", "стела", "аллея")
+    feminine = noun in _RU_FEMININE
     neuter = noun in _RU_NEUTER
     plural = noun == "площади"
     many = noun == "пруды"  # 'у Наташинских прудов' -> 'Наташинские пруды'
@@ -232,7 +243,7 @@ _EN_LOWER_STOP = re.compile(r"^(?:the|and|for|with|from|into|onto|down|up|across
 # used only when nothing better names the venue in the date's own sentence
 _RU_WEAK_VENUE = re.compile(
     r"(?<![А-Яа-яЁё])(?:на|На) +(?P<v>[А-ЯЁ][а-яё]{3,}(?:ке|це|не|те|де|ре|ле|ой|ом|ем)(?: +[А-ЯЁ][а-яё]+(?:ке|ой|ом|е))?)(?![А-Яа-яЁё])"
-    r"|(?<![А-Яа-яЁё])(?:у|возле|около|напротив|У|Возле|Около|Напротив) +(?P<abbr>[А-ЯЁ]{2,6}(?:а|у)?)(?![А-Яа-яЁё])"
+    r"|(?<![А-Яа-яЁё])(?:у|возле|около|напротив|перед|У|Возле|Около|Напротив|Перед) +(?P<abbr>[А-ЯЁ]{2,6}(?:ом|а|у)?)(?![А-Яа-яЁё])"
 )
 _RU_MONTHS_LOC = re.compile(r"^(?:Январ|Феврал|Март|Апрел|Ма[йе]|Июн|Июл|Август|Сентябр|Октябр|Ноябр|Декабр|Украин|Кубан|Урал|Донбасс|Кавказ|Неделе)", re.I)
 
@@ -377,7 +388,7 @@ def find_places(text: str) -> list[PlaceMention]:
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "venue" if a.endswith(("court", "station", "library", "hall", "park")) else "address"))
     for m in (_RU_WEAK_VENUE.finditer(text) if cyr else ()):
         if m.group("abbr"):
-            v = re.sub(r"(?<=[А-ЯЁ])[ау]$", "", m.group("abbr"))
+            v = re.sub(r"(?<=[А-ЯЁ])(?:ом|[ау])$", "", m.group("abbr"))
             start, end = m.start("abbr"), m.end("abbr")
         else:
             if _RU_MONTHS_LOC.match(m.group("v")):
@@ -387,7 +398,7 @@ def find_places(text: str) -> list[PlaceMention]:
         if not any(p.start <= start < p.end for p in out):
             out.append(PlaceMention(start, end, v, "weak"))
     for m in _EN_OUTSIDE.finditer(text):
-        v = m.group("v")
+        v = _CALENDAR_TAIL.sub("", m.group("v"))
         if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.end("v"), v, "named"))
     for m in _EN_WEAK_VENUE.finditer(text):

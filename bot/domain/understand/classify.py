@@ -45,17 +45,17 @@ def score_text(
             # 2015" is how long something still going on has lasted
             background.append(any(p.lower() not in ("с", "since") for p, _ in found))
     low = text.lower()
+    # lower() keeps offsets when it keeps the length (it does for the scripts we read)
+    same = len(low) == len(text)
     for lex in lexicons:
+        present = lex.literals_in(low)
         for c in lex.cues:
-            if c.literals is not None:
-                for lit in c.literals:
-                    if lit in low:
-                        break
-                else:
-                    continue  # none of the words it starts with: it cannot match
+            if c.literals is not None and present.isdisjoint(c.literals):
+                continue  # none of the words it starts with: it cannot match
             total = 0.0
             hits = 0
-            for m in c.pattern.finditer(text):
+            matches = c.lowered.finditer(low) if same and c.lowered is not None else c.pattern.finditer(text)
+            for m in matches:
                 hits += 1
                 si = max(0, bisect.bisect_right(starts, m.start()) - 1)
                 if segs:

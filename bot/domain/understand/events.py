@@ -366,6 +366,7 @@ def _assembly_first(options: list[TimeMention], sentence: str, offset: int) -> T
     return options[0]
 
 
+_ASSEMBLY_WORD = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)", re.I)
 _ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*|начало)\b[^,;!?\n]{0,25}$", re.I)
 
 
@@ -379,7 +380,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
             # another mention of the day on a bare line (a page stamp "15 марта, 08:00") gives no
             # start, unless the time comes right after the day ("on Saturday, February 22 between
             # 11am and 3pm")
-            options = [t for t in options if _right_after_day(t, c.day, seg_dates.get(si, ()), text)]
+            options = [t for t in options if _right_after_day(t, c.day, seg_dates.get(si, []), text)]
             if not options:
                 continue
         usable = _travel_start(segs[si].text)
@@ -493,11 +494,12 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         if usable is None:
             continue
         seg_options = [p for p in seg_places.get(si, []) if p.start >= segs[si].start + usable]
-        if si == tsi and venue is None and address is None and t is not None and _ASSEMBLY.search(text[segs[si].start : t.start]) \
-                and not any(p.kind in ("venue", "address", "named") for p in seg_options):
+        gathering = _ASSEMBLY_WORD.search(text, segs[si].start, t.start) if si == tsi and t is not None else None
+        if gathering and t is not None and venue is None and address is None:
             # "Участники начнут собираться перед ТЮЗом в 13.00": where people assemble, even by a bare name
-            bare = [p for p in seg_options if p.kind == "weak" and p.text not in city_names and not _is_known_place(p.text)]
-            if bare:
+            window = [p for p in seg_options if gathering.start() <= p.start < t.start]
+            bare = [p for p in window if p.kind == "weak" and p.text not in city_names and not _is_known_place(p.text)]
+            if bare and not any(p.kind in ("venue", "address", "named") for p in window):
                 venue, venue_end, venue_seg = bare[0].text, bare[0].end, si
                 continue
         if multi and si == best_si:

@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from .lexicon import Lexicon
-from .text import Segment, parse_number
+from .text import Segment, parse_number, scan
 
 _DIGITS = r"\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+"
 _BOUND = r"(?:(?:at least|more than|over|about|around|some|up to|nearly|almost|roughly|approximately|as many as|an estimated|не менее|более|больше|свыше|около|почти|порядка|до|как минимум|минимум|примерно)\s+)?"
@@ -58,6 +58,23 @@ _SINGULAR = {
 _PEOPLE = re.compile(r"^(?:people|persons|protesters|demonstrators|civilians|workers|activists|strikers|miners|students|farmers|children|men|women|человек|человека|людей|активист\w*|участник\w*|протестующ\w*|рабоч\w*|демонстрант\w*|граждан\w*|журналист\w*)$", re.I)
 
 
+# words one of which each pattern's match contains: a text with none skips the pattern
+_GATES = {
+    ("verb", "killed"): ("kill", "погиб", "убит", "убил"),
+    ("verb", "injured"): ("injur", "wound", "пострада", "ранен"),
+    ("verb", "arrested"): ("arrest", "detain", "задерж", "арест"),
+    ("count", "killed"): ("death toll", "number of", "число", "количество"),
+    ("count", "injured"): ("number of", "число", "количество"),
+    ("count", "arrested"): ("number of", "число", "количество"),
+    ("one", "killed"): ("kill", "shot dead", "to death", "умер", "погиб", "скончался", "убит", "убийств"),
+    ("one", "arrested"): ("arrest", "detain", "задерж"),
+}
+
+
+def _gated(kind: str, patterns: dict[str, re.Pattern[str]], low: str) -> list[tuple[str, re.Pattern[str]]]:
+    return [(f, p) for f, p in patterns.items() if any(w in low for w in _GATES[(kind, f)])]
+
+
 def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: date | None) -> tuple[dict[str, int | None], list[str]]:
     """The largest stated count per field in sentences about the item's own event."""
     found: dict[str, list[int]] = {"killed": [], "injured": [], "arrested": []}
@@ -66,7 +83,9 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
     # a count needs a word saying what befell the people; most texts have none, and scanning
     # every number of a text for one is the costly part
     whole = "\n".join(seg.text for seg in segs)
-    counts_matter = any(lex.figure_words[f].search(whole) for lex in lexicons for f in found)
+    low = whole.lower()
+    counts_matter = any(next(scan(lex.figure_words[f], whole, low), None) for lex in lexicons for f in found)
+    verb_first, count_of, singular = _gated("verb", _VERB_FIRST, low), _gated("count", _COUNT_OF, low), _gated("one", _SINGULAR, low)
     for seg in segs:
         text = seg.text
         years = [int(y) for y in _PAST_YEAR.findall(text)]
@@ -92,19 +111,19 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
                         found[field_name].append(value)
                         why.append(f"{field_name}={value}")
                         break
-        for field_name, pattern in _VERB_FIRST.items():
+        for field_name, pattern in verb_first:
             for m in pattern.finditer(text):
                 value = _value(m.group("n").strip(), lexicons)
                 if value and _PEOPLE.match(m.group("who")) and value <= 1_000_000:
                     found[field_name].append(value)
                     why.append(f"{field_name}={value}")
-        for field_name, pattern in _COUNT_OF.items():
+        for field_name, pattern in count_of:
             for m in pattern.finditer(text):
                 value = parse_number(m.group("n"))
                 if value:
                     found[field_name].append(value)
                     why.append(f"{field_name}={value}")
-        for field_name, pattern in _SINGULAR.items():
+        for field_name, pattern in singular:
             if not found[field_name] and pattern.search(text):
                 found[field_name].append(1)
                 why.append(f"{field_name}=1")

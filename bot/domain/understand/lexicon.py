@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from .text import lower_literals
 
 
 @dataclass(frozen=True)
@@ -20,6 +25,9 @@ class Cue:
     weight: float
     pattern: re.Pattern[str]
     literals: tuple[str, ...] | None = None
+    # the same pattern, case-sensitive with its letters in lower case, for lower-cased text
+    # (a third faster than IGNORECASE on the original)
+    lowered: re.Pattern[str] | None = None
 
 
 _LETTER = re.compile(r"[a-zа-яё]", re.I)
@@ -70,6 +78,8 @@ def _first(alt: str) -> set[str] | None:
             j += 1
         elif alt.startswith(("\\s*", "\\s+"), j):
             j += 3
+        elif alt.startswith(("(?<!", "(?<="), j):
+            j = j + _closing(alt[j:], 0) + 1  # a look-behind consumes nothing: the word after it starts the match
         else:
             break
     alt = alt[j:]
@@ -124,7 +134,8 @@ def starting_literals(source: str) -> tuple[str, ...] | None:
 def cue(name: str, kind: str, weight: float, pattern: str, needs: tuple[str, ...] | None = None) -> Cue:
     """Compile one cue, case-insensitive, with its starting literals for a quick skip; `needs`
     names words every match contains, for patterns whose first words cannot be told."""
-    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), needs or starting_literals(pattern))
+    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), needs or starting_literals(pattern),
+               re.compile(lower_literals(pattern)))
 
 
 @dataclass(frozen=True)
@@ -142,3 +153,21 @@ class Lexicon:
     # words that, right after a number, say it is not a count of people (ages, years, money)
     not_people: re.Pattern[str]
     extra: dict[str, object] = field(default_factory=dict)
+
+    # one automaton over every cue's starting literals, so a text is scanned for all at once
+    automaton: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        automaton = ahocorasick.Automaton()
+        for c in self.cues:
+            for lit in c.literals or ():
+                automaton.add_word(lit, lit)
+        if len(automaton):
+            automaton.make_automaton()
+        object.__setattr__(self, "automaton", automaton)
+
+    def literals_in(self, low: str) -> set[str]:
+        """Which of the cues' starting literals occur in `low` (lower-cased text), in one pass."""
+        if not len(self.automaton):
+            return set()
+        return {lit for _, lit in self.automaton.iter(low)}

@@ -29,7 +29,7 @@ CUES = (
     cue("on_strike", "strike", 3, r"\b(?:on|went on|go on|gone on|going on|began a|begin a|started a|start a|called a|call a|hold|held|staged?|indefinite|all-out|general|wildcat|\d+-(?:hour|day)|one-day|national|pay|unofficial|hunger|sit-down|rolling|continuing|miners'?|workers'?) strikes?\b", needs=("strike",)),
     cue("strikers", "strike", 3, r"\bstrikers\b|\bstriking (?:\w+ )?(?:workers|miners|teachers|nurses|doctors|drivers|staff|employees|dockers)\b"),
     cue("strike_vote", "strike", 3, r"\bvot(?:e|ed|ing) (?:overwhelmingly )?(?:to strike|for strikes?|for industrial action)\b|\bstrike (?:ballot|action|wave|vote|committee|pay)\b"),
-    cue("bandh", "strike", 2.5, r"\bbandhs?\b|\bhartals?\b"),
+    cue("bandh", "strike", 3, r"\bbandhs?\b|\bhartals?\b"),
     cue("walkout", "strike", 2.5, r"\bwalk(?:ed|ing|s)? (?:out|off the job)\b|\bwalkouts?\b|\bthreaten(?:s|ed)? to walk out\b"),
     cue("stoppage", "strike", 2.5, r"\bstoppages?\b|\block-?outs?\b|\blocked out\b|\bindustrial action\b|\bwork-to-rule\b|\bpicket lines?\b|\bsit-ins?\b|\boccupation of the (?:factory|plant|mine|site)\b"),
     cue("strike_word", "strike", 1, r"\bstrikes?\b"),

@@ -11,6 +11,7 @@ from .lexicon_en import NUMBER_WORDS as EN_NUMBERS
 from .lexicon_en import WEEKDAYS as EN_WEEKDAYS
 from .lexicon_ru import MONTHS as RU_MONTHS
 from .lexicon_ru import WEEKDAYS as RU_WEEKDAYS
+from .text import scan
 
 MONTHS = {**EN_MONTHS, **RU_MONTHS}
 WEEKDAYS = {**EN_WEEKDAYS, **RU_WEEKDAYS}
@@ -105,8 +106,9 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
+    low = text.lower()
     for kind, pattern in _PATTERNS:
-        for m in pattern.finditer(text):
+        for m in scan(pattern, text, low):
             if not free(m.start(), m.end()):
                 continue
             day = int(m.group("day"))
@@ -114,7 +116,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             if month is None or not 1 <= day <= 31:
                 continue
             mon_word = m.group("mon").lower()
-            if kind in ("dmy", "mdy") and mon_word in ("may", "march", "mar", "jun", "sat", "sun") and not m.group(0)[0].isdigit() and kind == "mdy" and not m.group("mon")[0].isupper():
+            if kind in ("dmy", "mdy") and mon_word in ("may", "march", "mar", "jun", "sat", "sun") and not m.group(0)[0].isdigit() and kind == "mdy" and not text[m.start("mon")].isupper():
                 continue  # "may 5" as a verb is rare, but lower-case "march 10" is a verb phrase
             if kind == "num" and re.search(r"(?:\b(?:в|с|до|at|from|to)\s*|[-–]\s*)$", text[max(0, m.start() - 4) : m.start()], re.I):
                 continue  # "в 12.30" is a time
@@ -142,19 +144,19 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             found.append(DateMention(span_start, m.end(), resolved, "absolute", bool(year_text), far))
             taken.append((span_start, m.end()))
     # "17 ноября …; 18-го – …": a day that takes its month from the date before it
-    for m in _DAY_ONLY.finditer(text):
+    for m in scan(_DAY_ONLY, text, low):
         if not free(m.start(), m.end()):
             continue
-        before = [d for d in found if d.end <= m.start() and m.start() - d.end < 300 and d.day is not None]
-        if not before:
+        earlier = [d for d in found if d.end <= m.start() and m.start() - d.end < 300 and d.day is not None]
+        if not earlier:
             continue
-        prior = max(before, key=lambda d: d.end).day
+        prior = max(earlier, key=lambda d: d.end).day
         assert prior is not None
         resolved = _safe_date(prior.year, prior.month, int(m.group("day")))
         if resolved is not None and resolved > prior:
             found.append(DateMention(m.start(), m.end(), resolved, "absolute", False))
             taken.append((m.start(), m.end()))
-    for m in _WEEKDAY_ONLY.finditer(text):
+    for m in scan(_WEEKDAY_ONLY, text, low):
         if not free(m.start("wd"), m.end("wd")):
             continue
         mod_match = _MODIFIER.search(text[max(0, m.start() - 24) : m.start()])
@@ -170,7 +172,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             resolved = published + timedelta(days=ahead)
         found.append(DateMention(m.start("wd"), m.end("wd"), resolved, "weekday", False, modifier=mod or ("'s" if m.group("poss") else "")))
         taken.append((m.start("wd"), m.end("wd")))
-    for m in _RELATIVE.finditer(text):
+    for m in scan(_RELATIVE, text, low):
         if not free(m.start(), m.end()):
             continue
         word = m.group("w").lower()
@@ -206,6 +208,7 @@ _OTHER_ZONE = re.compile(
 )
 
 
+_TWELVE_HOUR = re.compile(r"\d\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])")
 _LOCAL_ABBREVIATION = re.compile(r"^\s*(?:E[SD]?T|P[SD]?T|C[SD]T|M[SD]T)\b")
 
 
@@ -236,22 +239,23 @@ def find_times(text: str) -> list[TimeMention]:
     def free(a: int, b: int) -> bool:
         return all(b <= s or a >= e for s, e in taken)
 
-    for m in _SHORT_RANGE.finditer(text):
+    low = text.lower()
+    for m in scan(_SHORT_RANGE, text, low):
         ap = m.group("ap2")
         h2 = _hour24(int(m.group("h2")), ap)
         h1 = int(m.group("h1"))
         h1 = _hour24(h1, ap) if _hour24(h1, ap) <= h2 else h1
         out.append(TimeMention(m.start(), m.end(), h1, int(m.group("m1") or 0), h2, int(m.group("m2") or 0)))
         taken.append((m.start(), m.end()))
-    for m in _BARE_RANGE.finditer(text):
+    for m in scan(_BARE_RANGE, text, low):
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2") or 0)))
             taken.append((m.start(), m.end()))
     # In a text that writes "2 p.m.", a bare "2:30" is afternoon too: nobody protests at 2:30 at night.
-    twelve_hour = bool(re.search(r"\d\s*(?:a\.?\s?m\.?|p\.?\s?m\.?)(?![a-z])", text, re.I))
+    twelve_hour = bool(_TWELVE_HOUR.search(low))
     latin = not re.search(r"[А-Яа-яЁё]{3}", text)
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
-    for m in _HOUR_WORD.finditer(text):
+    for m in scan(_HOUR_WORD, text, low):
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
             taken.append((m.start("h"), m.end()))
@@ -261,7 +265,7 @@ def find_times(text: str) -> list[TimeMention]:
             if found is not None:
                 out.append(TimeMention(m.start(), m.end(), found[0], found[1]))
                 taken.append((m.start(), m.end()))
-    for m in _TIME_ANY.finditer(text):
+    for m in scan(_TIME_ANY, text, low):
         if not free(m.start(), m.end()):
             continue
         value = _single(m)

@@ -1,0 +1,185 @@
+"""Rules of the round scored by own-10/11 and checked unseen by own-12/13: page stamps,
+assembly times, sessions, several days in one sentence, places without a place noun,
+Russian abbreviations, towns in street names and in war news."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.domain.understand import understand
+from bot.domain.understand.lexicon import starting_literals
+from bot.domain.understand.model import ExtractedEvent
+from bot.domain.understand.text import clean, lower_literals, segments
+from bot.domain.understand.when import find_dates, find_times
+
+PUBLISHED = datetime(2021, 3, 1)  # a Monday
+
+
+def _events(text: str, zone: str = "UTC", title: str = "") -> list[ExtractedEvent]:
+    u = understand(text, title=title, published=PUBLISHED, default_tz=zone)
+    assert "error" not in u.debug
+    return u.events
+
+
+def _event(text: str, zone: str = "UTC") -> ExtractedEvent:
+    events = _events(text, zone)
+    assert events, text
+    return events[0]
+
+
+def _hhmm(ev: ExtractedEvent) -> str | None:
+    return None if ev.all_day else ev.start.strftime("%H:%M")
+
+
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # a page's update stamp is no start
+        ("10 a.m. Update: the council meets later.\n\nThe protest kicks off at 9:30 a.m. Saturday outside the Town Hall in Leeds.", "09:30"),
+        ("March 1, 2021 12:36 am | Updated 12:36 am IST - CHENNAI\n\nThe party will hold a protest at Valluvar Kottam on March 3.", None),
+        # a time written right after the day, in a sentence without a protest word
+        ("A protest will be held in Leeds on Saturday.\n\n\"Spare an hour on Saturday, March 6 between 11am and 3pm.\"", "11:00"),
+        # a programme starts when people assemble, not at its first item
+        ("Все на митинг 1 мая в Петрозаводске! Программа:\n— возложение цветов в 09.00\n— сбор на пл. Ленина в 10.00\n— митинг с 11.00", "10:00"),
+        ("Сбор в 14.00 6 марта у ДК «Октябрьский», начало шествия — в 15.00.", "14:00"),
+        ("The rally for pay is on Saturday in Derry.\n\nPeople are urged to gather at Guildhall Square at 1.20pm.\n\nThe rally will begin at 1.30pm.", "13:20"),
+        # a protest's next line beats another sentence that names the day for something else
+        ("На сегодня запланирована акция у горсовета.\nАктивисты против.\nНачало акции на 9:30.\nНапомним, сегодня в 10:00 начнется сессия совета.", "09:30"),
+        # a sports coach is no coach trip; travelling to join a protest still gives its time
+        ("The march kicks off at 9:30 a.m. Saturday, organised by a filmmaker and assistant coach Bobby Jones, in Leeds.", "09:30"),
+        ("The union will march in Durban on Tuesday.\n\nMembers from the region are expected to travel down to join the masses in Curries Fountain Park at 8 am.", "08:00"),
+        # a Unicode minus between the times of a range
+        ("Митинг 6 марта с 11.00\u221212.00 на площади Ленина в Омске.", "11:00"),
+    ],
+)
+def test_start_times(text: str, start: str | None) -> None:
+    assert _hhmm(_event(text)) == start
+
+
+def test_a_unicode_minus_is_a_dash() -> None:
+    assert clean("11.00\u221212.00") == "11.00-12.00"
+    (t,) = find_times("с 11.00-12.00")
+    assert (t.hour, t.end_hour) == (11, 12)
+
+
+def test_a_stop_inside_guillemets_does_not_end_the_sentence() -> None:
+    texts = [s.text for s in segments("Митинг «За мир. Против войны» пройдет в субботу. Приходите.")]
+    assert texts == ["Митинг «За мир. Против войны» пройдет в субботу.", "Приходите."]
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        ("A march kicks off at 9:30 a.m. Saturday from the Golden 1 Center in Sacramento.", "Golden 1 Center"),
+        ("Residents plan to gather at city hall on Sunday at noon to rally against the dump.", "city hall"),
+        ("Teachers plan a rally at the state capitol in Austin on Tuesday at 11 a.m.", "state capitol"),
+        ("Join the picket line at the Amazon warehouse on Fulton Road in Coventry from 6am on Tuesday.", "Amazon warehouse"),
+        ("Rally: Saturday, March 6, 1 p.m., Grant Park, Chicago. Bring signs!", "Grant Park"),
+        ("The march will begin at 10am on Saturday at Hyde Park Corner and end in Parliament Square.", "Hyde Park Corner"),
+        ("A protest is set to take place on Saturday at 11am outside Coed Pella in Colwyn Bay.", "Coed Pella"),
+        ("Crowds are expected to gather at Christie Pits Saturday afternoon at 1 p.m. to march in Toronto.", "Christie Pits"),
+        ("The march, on Friday, will start at noon from Kaizergracht in Cape Town.", "Kaizergracht"),
+        ("Climate activists plan to march from the Legislature to City Hall on Friday at 4 p.m. in Winnipeg.", "Legislature"),
+        ("The main rally is on Saturday at 3 pm at the Vancouver Art Gallery.", "Vancouver Art Gallery"),
+        ("Акция протеста пройдет 8 марта на пл. Революции в Челябинске, начало в 12.00.", "пл. Революции"),
+        ("Жители проведут пикет 10 марта с 18:00 до 19:00 возле Законодательного собрания Красноярского края.",
+         "Законодательное собрание Красноярского края"),
+        ("Профсоюз приглашает на пикет у проходной завода «Уралмаш» во вторник в 7:30.", "проходная завода «Уралмаш»"),
+        ("Дольщики соберутся на пикет в четверг в 10.00 у здания администрации Ленинского района.",
+         "здание администрации Ленинского района"),
+        ("Шествие стартует 7 марта в 11:00 от площади Победы и завершится митингом у Дома правительства.", "площадь Победы"),
+        ("Митинг пройдет 9 марта у здания краевого законодательного собрания в 16:00.", "здание краевого законодательного собрания"),
+        ("Митинг пройдет 6 марта.\nУчастники начнут собираться перед ТЮЗом в 13.00, дальше пойдут к площади.", "ТЮЗ"),
+    ],
+)
+def test_venues(text: str, venue: str) -> None:
+    assert _event(text, "Europe/London").venue == venue
+
+
+def test_a_building_and_its_street_side_by_side() -> None:
+    ev = _event("The rally will start at 11 a.m. on Saturday at Paragon Lane at the Islamic Center of El Paso.")
+    assert (ev.venue, ev.address) == ("Islamic Center of El Paso", "Paragon Lane")
+
+
+def test_a_bare_russian_street_is_the_address_when_no_house_number_is_given() -> None:
+    ev = _event("Пикет пройдет 6 марта в 12:00 у кинотеатра «Победа» по ул. Ленина.", "Europe/Moscow")
+    assert (ev.venue, ev.address) == ("кинотеатр «Победа»", "ул. Ленина")
+
+
+def test_sessions_as_ranges_at_their_own_venues_are_separate_events() -> None:
+    text = ("Митинги пройдут 6 марта в Братске. Мероприятия пройдут с 13.00 до 14.00 на площадке у рынка, "
+            "с 15.00 до 16.00 на площади Победы, с 18.00 до 19.00 у памятника Ленину.")
+    got = [(_hhmm(e), e.end.strftime("%H:%M") if e.end else None, e.venue) for e in _events(text, "Asia/Irkutsk")]
+    assert got == [("13:00", "14:00", "площадка у рынка"), ("15:00", "16:00", "площадь Победы"), ("18:00", "19:00", "памятник Ленину")]
+
+
+def test_a_programme_with_single_times_is_one_event() -> None:
+    text = ("The event on March 16 opens with a 10 a.m. march from the Union building on Salisbury Street "
+            "and ends with a 3:30 p.m. rally on Bicentennial Plaza in Raleigh.")
+    assert len(_events(text, "America/New_York")) == 1
+
+
+def test_several_days_in_one_sentence_each_with_its_own_time() -> None:
+    text = ("A protest will be held outside the Town Hall in Colwyn Bay.\n\n"
+            "\"Spare an hour on Saturday, March 6 between 11am and 3pm or Thursday, March 11 between 1pm and 6pm.\"")
+    got = [(e.start.date().isoformat(), _hhmm(e), e.end.strftime("%H:%M") if e.end else None) for e in _events(text)]
+    assert got == [("2021-03-06", "11:00", "15:00"), ("2021-03-11", "13:00", "18:00")]
+
+
+def test_a_day_that_takes_its_month_from_the_date_before_it() -> None:
+    assert [d.day.isoformat() for d in find_dates("5 марта – у мэрии; 6-го – у проходной", PUBLISHED.date()) if d.day] == [
+        "2021-03-05", "2021-03-06",
+    ]
+    text = "КПРФ проведет 2 пикета. 5 марта акция пройдет у входа в «Горэлектротранс»; 6-го – у проходной «Контакта»."
+    assert [(e.start.day, e.venue) for e in _events(text, "Europe/Saratov")] == [
+        (5, "вход в «Горэлектротранс»"), (6, "проходная «Контакта»"),
+    ]
+
+
+def test_a_dateless_sentence_that_adds_another_protest_the_same_day() -> None:
+    text = ("Crowds are expected to gather at Christie Pits on Saturday at 1 p.m. to march in Toronto.\n\n"
+            "A unity march is also scheduled in Scarborough at Malvern Town Centre at 12:30 p.m.")
+    got = [(_hhmm(e), e.venue) for e in _events(text, "America/Toronto")]
+    assert got == [("13:00", "Christie Pits"), ("12:30", "Malvern Town Centre")]
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "city", "timezone"),
+    [
+        # a town's name inside a street's name is the street (Shevchenko was Aktau's old name)
+        ("6 марта в 10:00 перед сессией Одесского областного совета на пр. Шевченко, 4 пройдет митинг.", "UTC", "Odesa", "Europe/Kyiv"),
+        ("Запорожская молодежь проведет марш 6 марта. Участники соберутся на пл. Советской в 17:00.", "UTC", "Zaporizhzhya", "Europe/Kyiv"),
+        # a town in a sentence about bombs alone is not where people meet
+        ("GAZA UNDER BOMBING AGAIN: Vancouver March Sat Mar 6\n\nThe bombs are dropping on Gaza again.\n\n"
+         "Saturday, March 6, 3 pm, Vancouver Art Gallery. Join us to rally!", "UTC", "Vancouver", "America/Vancouver"),
+        # a first name in capitals is a person
+        ("GEORGE BUSH NOT WELCOME HERE DEMONSTRATE SUNDAY 7 MARCH, 5.00PM PARLIAMENT SQUARE, LONDON", "UTC", "London", "Europe/London"),
+    ],
+)
+def test_cities(text: str, zone: str, city: str, timezone: str) -> None:
+    ev = _event(text, zone)
+    assert (ev.city, ev.timezone) == (city, timezone)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("Protesters will gather at the corner of Broad and Market streets in Newark at noon Friday.", "protest_call"),
+        ("Farmers will hold a dharna outside the district office in Ludhiana on Tuesday at 10 am.", "protest_call"),
+        ("Members will hold a rally to protest against racism and police brutality on Saturday at 7 p.m. at the Fort in Rome, New York.",
+         "protest_call"),
+        ("Traders observed a complete bandh across the state on Monday against the new tax.", "strike"),
+    ],
+)
+def test_categories(text: str, category: str) -> None:
+    assert understand(text, published=PUBLISHED).category == category
+
+
+def test_look_behinds_do_not_hide_a_cues_first_word() -> None:
+    assert starting_literals(r"(?<!against )(?<!over )\bpolice (?:violence|brutality)\b") == ("police",)
+
+
+def test_lowered_patterns_keep_their_escapes_and_group_names() -> None:
+    assert lower_literals(r"(?P<Mon>\bMarch)\S+\W") == r"(?P<Mon>\bmarch)\S+\W"

@@ -183,3 +183,100 @@ def test_look_behinds_do_not_hide_a_cues_first_word() -> None:
 
 def test_lowered_patterns_keep_their_escapes_and_group_names() -> None:
     assert lower_literals(r"(?P<Mon>\bMarch)\S+\W") == r"(?P<Mon>\bmarch)\S+\W"
+
+
+# Rules written after own-12/13's first scoring (from our own sentences)
+
+
+def test_the_digits_of_a_date_are_no_clock_time() -> None:
+    assert find_times("Activist Calendar - 2013-09-11") == []
+    assert find_times("22.01.05 в 11.00 у кинотеатра")[0].hour == 11
+    (t,) = find_times("сбор в 10.00-10.30")
+    assert (t.hour, t.end_hour, t.end_minute) == (10, 10, 30)
+
+
+def test_weekday_ranges_and_weekdays_naming_other_events_are_no_dates() -> None:
+    days = [d.day.isoformat() for d in find_dates("open Monday–Thursday: 8 am to 6 pm", PUBLISHED.date()) if d.day]
+    assert days == []
+    assert find_dates("near the site of the Sunday shooting", PUBLISHED.date()) == []
+    assert [d.day.isoformat() for d in find_dates("the vigil is on Sunday", PUBLISHED.date()) if d.day] == ["2021-03-07"]
+
+
+def test_opening_hours_are_no_start() -> None:
+    text = ("Join us on March 29, 2021 at Queens Park in Toronto.\nThe building's hours of operation are "
+            "Monday–Thursday: 8 am to 6 pm Our peaceful demonstration will take place in front of the Legislative Building at 11 am.")
+    assert _hhmm(_event(text, "America/Toronto")) == "11:00"
+
+
+def test_the_pages_own_date_line_is_no_event_day() -> None:
+    text = ("Wednesday 3 March 2021\n\nActivist calendar\nRally: No to the cuts\nSaturday, March 6, 12 noon. "
+            "Federation Square, Melbourne.\nRally: Refugees welcome\nSaturday, March 13, 1pm. State Library, Melbourne.")
+    u = understand(text, published=datetime(2021, 3, 3), default_tz="Australia/Melbourne")
+    assert [(e.start.date().isoformat(), _hhmm(e), e.venue) for e in u.events] == [
+        ("2021-03-06", "12:00", "Federation Square"), ("2021-03-13", "13:00", "State Library"),
+    ]
+
+
+def test_a_second_day_whose_time_is_in_the_next_sentence() -> None:
+    text = ("Students will gather at the Integration Statue on Tuesday at 6 p.m. for a vigil.\n\n"
+            "On Wednesday, the commissioner will speak at a public rally. The event is scheduled for 11 a.m. at the county courthouse.")
+    got = [(e.start.date().isoformat(), _hhmm(e)) for e in _events(text, "America/New_York")]
+    assert got == [("2021-03-02", "18:00"), ("2021-03-03", "11:00")]
+
+
+def test_a_where_line_further_down_a_notice() -> None:
+    text = ("Thurs., March 4, 5:30 p.m.: Tenants Rally and March for Rent Law Reform.\nJoin us for a rally and march.\n"
+            "We need stronger rent laws.\nTime: 5:30 p.m.\nWhere: Abyssinian Baptist Church, 132 W. 138th St.")
+    ev = _event(text, "America/New_York")
+    assert (ev.venue, ev.address) == ("Abyssinian Baptist Church", "132 W. 138th St.")
+
+
+def test_the_sentence_of_the_start_time_says_where() -> None:
+    text = ("Работники 6 марта выйдут в пикет с требованием к заводской администрации.\n\n"
+            "Акция пройдет около городского рынка с 12:00 до 13:30.")
+    assert _event(text, "Europe/Moscow").venue == "городской рынок"
+
+
+def test_a_second_protest_the_same_day_with_its_place_in_the_next_sentence() -> None:
+    text = ("The movement will march to the mayor on Monday, 8 March 2021 from Curries Fountain at 9:00am.\n\n"
+            "Our branch in Bizana will also be marching on the same Monday, 8 March from 10:00am to 12:00pm. "
+            "The march will start from the KwaMaqhopholo bus stop.")
+    got = [(_hhmm(e), e.venue) for e in _events(text, "Africa/Johannesburg")]
+    assert got[1] == ("10:00", "KwaMaqhopholo")
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        ("Митинг 6 марта в 14:00 пройдет у памятника И.В. Курчатову в Челябинске.", "памятник И.В. Курчатову"),
+        ("Митинг начнется 6 марта в 19:00 на площади 1905 года в Екатеринбурге.", "площадь 1905 года"),
+        ("6 марта в 11:30 автомобилисты соберутся около фабрики «Заря» на акцию протеста.", "фабрика «Заря»"),
+        ("В 18:00 6 марта протестующие начнут акцию недалеко от рынка Байдукова.", "рынок Байдукова"),
+        ("The rally is scheduled to begin at 4pm on Saturday at a public parking lot across from the Seri Perdana Complex.",
+         "public parking lot"),
+        ("#Occupy Lagos Takes Place Today\n\nThe converging point will be at Silverbird Galleria by 9 am on Saturday, March 6, for the protest.",
+         "Silverbird Galleria"),
+    ],
+)
+def test_more_venues(text: str, venue: str) -> None:
+    assert _event(text, "Europe/London").venue == venue
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "city"),
+    [
+        ("Tallahassee Mayor Andrew Gillum wants the community to join him at a prayer vigil on Tuesday at 6 p.m.", "UTC", "Tallahassee"),
+        ("Stop the War have organised a demonstration against the conflict in Gaza on Saturday 6th March. Assemble: 12pm at Hyde Park, London.",
+         "UTC", "London"),
+        ("Пикет пройдет 6 марта в 21:00 в сквере имени Кирова в Иркутске.", "UTC", "Irkutsk"),
+        ("Сторонники готовят шествия в двух южноуральских городах 6 марта. Челябинские активисты начнут акцию в 14:00 у памятника.",
+         "UTC", "Chelyabinsk"),
+    ],
+)
+def test_more_cities(text: str, zone: str, city: str) -> None:
+    assert _event(text, zone).city == city
+
+
+def test_marching_on_to_the_destination_is_not_the_venue() -> None:
+    ev = _event("National March on Saturday 6th March. Assemble: 12pm at Hyde Park - marching to the US Embassy, Nine Elms Lane, London.")
+    assert ev.venue == "Hyde Park" and ev.address is None

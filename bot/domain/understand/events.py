@@ -17,7 +17,7 @@ from .where import PlaceMention, find_places
 
 _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\w*|не разрешил\w*|не дал\w*|отклонил\w*|refused|offered|instead of|rejected|banned|turned down)\b", re.I)
 # Places in sentences like these are where a march ends or goes next, not where people gather.
-_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
+_ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|marching (?:on )?to|heading to|then on to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
 # Getting there is not being there: coach pick-ups, trains and branch meeting points give times
 # and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
 _TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
@@ -55,10 +55,15 @@ def _past_tense(sentence: str) -> bool:
 # "15 марта 2014, 08:00", "26th February 2021 | 12:50 PM": when the page was written
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
-_STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
+_STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,?|в)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
 # "10 a.m. Update:", "Updated 3:15 PM", "Опубликовано: 12 мая, 10:00": when the page changed
 _UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
 _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
+# "hours of operation are Monday–Thursday: 8 am to 6 pm", "doors open at 5 p.m.": a building's hours
+_OPENING_HOURS = re.compile(
+    r"(?:\b(?:hours(?: of operation)?|opening (?:hours|times)|doors open|open(?:s|ing)? (?:at|from|daily)|clos(?:es|ing) at|часы работы|работает с)\b[^.!?\n]{0,30}"
+    r"|(?:day|[Tt]hu|[Ff]ri)\.?:[ \t]*)$", re.I)
+_PAGE_STAMP_12H = re.compile(r"[ \t,]*\d{1,2}:\d\d[ \t]*(?:[ap]\.?m\.?)(?![ \t]*(?:[-\u2013\u2014]|to\b))", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
@@ -75,12 +80,36 @@ class _Candidate:
     why: list[str] = field(default_factory=list)
 
 
-_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пл|просп|пер|наб|б-р|пр-т)\.?|\b(?:улиц|проспект|площад|переул|бульвар|набережн)[а-яё]*)\s*$", re.I)
+_STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пл|просп|пер|наб|б-р|пр-т|им)\.?|\b(?:улиц|проспект|площад|переул|бульвар|набережн|имени)[а-яё]*)\s*$", re.I)
 
 
 def _names_street(text: str, h: CityHit) -> bool:
     """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's."""
     return bool(_STREET_BEFORE.search(text[max(0, h.start - 14) : h.start]))
+
+
+def _place_spans(segs: list[Segment], starts: list[int], dates: list[DateMention],
+                 kinds: list[set[str]]) -> list[tuple[int, int]]:
+    """The stretches of text whose places an event can use: each date's sentence and the eight
+    after it (where a notice puts "Where:"), and every sentence about a protest; merged."""
+    wanted = [False] * len(segs)
+    for d in dates:
+        si = _seg_index(segs, starts, d.start)
+        for j in range(si, min(len(segs), si + 9)):
+            wanted[j] = True
+    for i, k in enumerate(kinds):
+        if "protest" in k or "call" in k:
+            wanted[i] = True
+    spans: list[tuple[int, int]] = []
+    for i, want in enumerate(wanted):
+        if not want:
+            continue
+        a, b = segs[i].start, segs[i + 1].start if i + 1 < len(segs) else segs[i].end
+        if spans and spans[-1][1] >= a:
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    return spans
 
 
 def _seg_index(segs: list[Segment], starts: list[int], pos: int) -> int:
@@ -105,8 +134,9 @@ def extract_events(
     dates = [d for d in find_dates(text, published) if not _points_back(d, segs, starts)]
     # a clock time glued to a year is a page stamp ("25 сентября 2015 | 15:25"), not a start
     times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
+             and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
-    places = find_places(text)
+    places = find_places(text, _place_spans(segs, starts, dates, kinds))
     # a town in a sentence about war and nothing else is where bombs fall, not where people meet
     war = {i for i, k in enumerate(kinds) if "military" in k and "protest" not in k}
     city_hits = [h for h in city_hits if not _names_street(text, h) and _seg_index(segs, starts, h.start) not in war]
@@ -132,6 +162,10 @@ def extract_events(
             d.explicit_year or re.match(r",? *(?:19|20)\d\d", text[d.end : d.end + 7])
         ):
             continue  # "25 сентября 2015 | 15:25", "12.04.2013 12:34": when the page was written
+        if d.day == published and d.explicit_year and "protest" not in kinds[si] and (
+            "call" not in kinds[si] or _PAGE_STAMP_12H.match(text, d.end)
+        ):
+            continue  # "Wednesday 11 September 2013", "Oct. 8th, 2010 02:37 pm": the page's own date line
         k = kinds[si]
         score = 0.0
         why = []
@@ -186,7 +220,12 @@ def extract_events(
     for c in ranked[1:]:
         si = _seg_index(segs, starts, c.mention.start)
         own_time = any(not t.other_zone for t in seg_times.get(si, ()))
-        if c.score >= 4 and own_time and seg_places.get(si) and si not in chosen[0].seg_ids:
+        score = c.score
+        if not own_time and si + 1 < len(segs) and not seg_dates.get(si + 1) and "protest" in kinds[si]:
+            # "On Wednesday … a public rally. The event is scheduled for 11 a.m. at the courthouse."
+            own_time = any(not t.other_zone for t in seg_times.get(si + 1, ())) and bool(seg_places.get(si + 1))
+            score += 2.5 if own_time else 0.0  # its time and its place, one sentence on
+        if score >= 4 and own_time and (seg_places.get(si) or seg_places.get(si + 1)) and si not in chosen[0].seg_ids:
             chosen.append(c)
             continue
         # "17 ноября – у входа в …; 18-го – у проходной …", "on Saturday 22 February between 11am
@@ -198,6 +237,11 @@ def extract_events(
             c.mention, mentions, segs[si].end, seg_times.get(si, []), seg_places.get(si, [])
         ) and any(_own_clause(d, mentions, segs[si].end, seg_times.get(si, []), seg_places.get(si, [])) for d in mates):
             chosen.append(c)
+    # a calendar: "Rally: …\nSaturday, September 14, 12 noon. … / Rally: …\nSaturday, September 21,
+    # 1pm. …": every entry headed by a protest whose date is written with its time is an event
+    entries = [c for c in ranked if c.score >= 1.5 and _calendar_entry(c.mention, segs, starts, kinds, seg_times, text)]
+    if len(entries) >= 2 and ranked[0] in entries:
+        chosen += [c for c in entries if c not in chosen]
     multi = len(chosen) > 1
     chosen.sort(key=lambda c: c.mention.start)
     events = []
@@ -236,19 +280,24 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
     seen_places = {p.casefold() for p in (base.venue, base.address) if p}
     # sentences naming the day, and dateless ones that add another protest ("A unity march is also
     # scheduled in Scarborough at Malvern Town Centre at 12:30 p.m.")
-    also = [si for si in range(len(segs)) if si not in c.seg_ids and not seg_dates.get(si) and _ALSO.search(segs[si].text)]
+    also = [si for si in range(len(segs)) if si not in c.seg_ids and not seg_dates.get(si) and "protest" in kinds[si]
+            and _ALSO.search(segs[si].text)]
     for si in c.seg_ids + also:
         k = kinds[si]
         if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
             continue
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
         places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address")]
+        if times and not places and si + 1 < len(segs) and not seg_dates.get(si + 1) and "protest" in kinds[si + 1]:
+            # "Our branch in Bizana will also be marching on the same Monday from 10:00am. The march
+            # will start from the bus stop …": the place in the next sentence
+            places = [p for p in seg_places.get(si + 1, ()) if p.kind in ("venue", "address", "named")]
         if not times or not places:
             continue
         t = times[0]
         if (t.hour % 24, t.minute) in seen or any(p.text.casefold() in seen_places for p in places):
             continue
-        venue = next((p.text for p in places if p.kind == "venue"), None)
+        venue = next((p.text for p in places if p.kind in ("venue", "named")), None)
         address = next((p.text for p in places if p.kind == "address"), None)
         place = _pick_city([si], segs, city_hits, None, title_ids, c, published, weak_hits or []) or None
         zone = place.timezone if place else base.timezone
@@ -325,6 +374,16 @@ def _end_time(t: TimeMention, segs: list[Segment], group: list[int], seg_times: 
     return None
 
 
+def _calendar_entry(d: DateMention, segs: list[Segment], starts: list[int], kinds: list[set[str]],
+                    seg_times: dict[int, list[TimeMention]], text: str) -> bool:
+    """A date that opens its line with its time right after it, under a line that names a protest."""
+    si = _seg_index(segs, starts, d.start)
+    line_start = text.rfind("\n", 0, d.start) + 1
+    if text[line_start : d.start].strip() or not any(_right_after_day(t, d.day, [d], text) for t in seg_times.get(si, ()) if d.day):
+        return False
+    return any("protest" in kinds[j] for j in (si - 1, si - 2) if j >= 0)
+
+
 def _own_clause(d: DateMention, mentions: list[DateMention], seg_end: int, times: list[TimeMention],
                 places: list[PlaceMention]) -> bool:
     """The words from a date to the next date of its sentence name a time or a place of their own."""
@@ -332,6 +391,14 @@ def _own_clause(d: DateMention, mentions: list[DateMention], seg_end: int, times
     return any(not t.other_zone and d.end <= t.start < end for t in times) or any(
         p.kind in ("venue", "address") and d.end <= p.start < end for p in places
     )
+
+
+def _names_other_place(own: list[PlaceMention], dated: list[PlaceMention]) -> bool:
+    """The sentence of the start time names a venue or address the date's sentence does not
+    ("… с требованием к заводской администрации. / Акция пройдет около городского рынка с 12:00"):
+    it says where the protest is."""
+    named = [p.text for p in own if p.kind in ("venue", "address")]
+    return bool(named) and not any(n in q.text for n in named for q in dated)
 
 
 _JOIN = re.compile(r"\b(?:to join|join (?:the|us)|and join)\b", re.I)
@@ -478,6 +545,13 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
             for j in (si + 1, si + 2, si + 3):
                 if j < len(segs) and j not in near and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
                     near.append(j)
+    else:
+        # one of several events: the lines after its date, up to the next event's date
+        for j in range(best_si + 1, min(len(segs), best_si + 4)):
+            if any(d.day and d.day != c.day for d in seg_dates.get(j, ())) or "protest" in kinds[j] and not seg_places.get(j):
+                break
+            if j not in near:
+                near.append(j)
     city_names = {h.place.name for h in city_hits} | {text[h.start:h.end] for h in city_hits}
     venue = address = None
     venue_city = None
@@ -485,9 +559,18 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     venue_seg = -1
     # "Where:" / "Место проведения" lines say where, whatever else the date line names
     street = None
+    time_first = tsi != best_si and tsi in near and "protest" in kinds[tsi] and _names_other_place(
+        seg_places.get(tsi, []), seg_places.get(best_si, []))
     where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
+    if not where_lines and not multi:
+        # "Time: 5:30 p.m. / Where: Abyssinian Baptist Church, 132 W. 138th St." further down a notice
+        ahead = [j for j in range(best_si + 1, min(len(segs), best_si + 9))
+                 if _WHERE_LINE.match(segs[j].text) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ()))]
+        where_lines = ahead[:1]
     near = where_lines + [si for si in near if si not in where_lines]
-    for si in near:
+    # the venue is looked for in the sentence of the start time first when it names its own place
+    venue_order = ([tsi] if time_first else []) + [si for si in near if not (time_first and si == tsi)]
+    for si in venue_order:
         if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text)) and si != best_si:
             continue
         usable = _travel_start(segs[si].text)
@@ -571,6 +654,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     elif address and not venue and not re.search(r"\d|\b(?:and|&)\b", address):
         venue, address = address, None
     place = _pick_city(near, segs, city_hits, venue_city, title_ids, c, published, weak_hits or [], zone_name)
+    if place is not None and venue is not None and venue.endswith(", " + place.name):
+        venue = venue[: -len(place.name) - 2]  # "Federation Square, Melbourne": the city is said apart
     zone = place.timezone if place else zone_name
     tz = ZoneInfo(zone)
     if t is not None:
@@ -609,7 +694,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
 
 
 _BACKGROUND = re.compile(
-    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|в поддержку|после|солидарност\w*)[^.!?\n]{0,60}$",
+    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|"
+    r"(?:war|conflict|genocide|bombing|siege|occupation|invasion|massacre|ceasefire|killings?|shootings?|deaths?) (?:in|on|of)|officers in|в поддержку|после|солидарност\w*)[^.!?\n\x22\u00bb;]{0,60}$",
     re.I,
 )
 
@@ -671,10 +757,11 @@ def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], tit
         if h.strong:
             value += 0.5
         seg = segs[si] if si >= 0 else None
-        if seg is not None and _BACKGROUND.search(seg.text[: max(0, h.start - seg.start)]):
+        # the cue ends at most 60 characters before the name: look at no more than that
+        if seg is not None and _BACKGROUND.search(seg.text[max(0, h.start - seg.start - 110) : max(0, h.start - seg.start)]):
             if weak:
                 continue  # "в поддержку московского марша": an adjective in a background clause says nothing
-            value -= 3.5
+            value = min(value - 3.5, -1.0)  # even in the date's own sentence: "against the war in Gaza on Saturday"
         elif seg is not None and published is not None and any(
             int(y) < published.year for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", seg.text)
         ) and si != best:

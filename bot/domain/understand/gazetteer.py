@@ -306,6 +306,8 @@ def find_adjective_cities(text: str) -> list[CityHit]:
     if _CYR_ANY.search(text):
         for m in _RU_ADJ_WORD.finditer(text):
             stem = m.group("stem").lower().replace("ё", "е")
+            if stem in _RU_REGION_STEMS:
+                continue  # 'южноуральских городах': a region's adjective, not the town of the same stem
             place = idx.ru_adjectives.get(stem)
             if place is not None and _RU_NAMED_PLACE.match(text, m.end()):
                 continue  # 'у Кировских прудов', 'Московская площадь': a place named after a town
@@ -316,6 +318,7 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+_RU_REGION_STEMS = {"южноуральск", "уральск", "приморск", "сибирск", "кавказск", "подмосковск", "дальневосточн", "северокавказск", "заполярн"}
 _RU_NAMED_PLACE = re.compile(r" +(?:пруд|площад|улиц|проспект|парк|сквер|бульвар|переул|набережн|шоссе|ворот)", re.I)
 
 # Well-known protest places that name their city without naming it ("Parliament Square",
@@ -456,7 +459,9 @@ _NOT_A_SURNAME = re.compile(
 # "Leeds City Council", "Sheffield Town Hall": an institution of the town names the town
 _INSTITUTION_AFTER = re.compile(
     r"^ (?:(?:City|Town|County|Borough|District) (?:Hall|Council|Centre|Center|Square)|Council\b|Civic Cent(?:re|er)"
-    r"|Crown Court|Magistrates|Guildhall|Town Centre|City Centre)"
+    r"|Crown Court|Magistrates|Guildhall|Town Centre|City Centre"
+    # "Tallahassee Mayor Andrew Gillum", "Leeds Police": a town's office holders name the town
+    r"|Mayor\b|Police\b|Sheriff|Councilm[ae]n|Councilwom[ae]n|Councill?or|City Commission|Public Schools|School Board|Transit\b)"
 )
 
 

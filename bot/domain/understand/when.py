@@ -59,6 +59,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 
 _DAY_ONLY = re.compile(r"(?<![\d.,:/\w-])(?P<day>[0-3]?\d)-(?:го|е)(?![А-Яа-яЁё])(?! +(?:" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r"))", re.I)
 _WEEKDAY_ONLY = re.compile(r"(?<![\w])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])(?P<poss>['\u2019]s)?", re.I)
+_WD_SHORT = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?"
+_WEEKDAY_RANGE = re.compile(r"\s*(?:[-\u2013\u2014]|to|through|thru|till|until|по|—)\s*(?:" + _WD_SHORT + r"|понедельник\w*|вторник\w*|сред\w+|четверг\w*|пятниц\w+|суббот\w+|воскресень\w+)(?![\w])", re.I)
+_WEEKDAY_RANGE_END = re.compile(r"(?<![\w])(?:" + _WD_SHORT + r"|с понедельника|со вторника|со среды|с четверга|с пятницы|с субботы|с воскресенья)\s*(?:[-\u2013\u2014]|to|through|thru|по)\s*$", re.I)
+_THE_WEEKDAY_NOUN = re.compile(r"\bthe $", re.I)
+_NOUN_AFTER = re.compile(r" (?!of\b|after\b|before\b|night\b|morning\b|afternoon\b|evening\b|and\b|or\b)[a-z]{3,}")
 _MODIFIER = re.compile(r"(?:^|[^\w])(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим) +$", re.I)
 _RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
@@ -159,6 +164,10 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
     for m in scan(_WEEKDAY_ONLY, text, low):
         if not free(m.start("wd"), m.end("wd")):
             continue
+        if _WEEKDAY_RANGE.match(text, m.end()) or _WEEKDAY_RANGE_END.search(text, max(0, m.start() - 16), m.start()):
+            continue  # "Monday–Thursday: 8 am to 6 pm": opening hours, not a day
+        if _THE_WEEKDAY_NOUN.search(text, max(0, m.start() - 4), m.start()) and _NOUN_AFTER.match(text, m.end()):
+            continue  # "near the site of the Sunday shooting": a day that names another event
         mod_match = _MODIFIER.search(text[max(0, m.start() - 24) : m.start()])
         mod = mod_match.group("mod").lower() if mod_match else ""
         if mod in ("last", "в прошлую", "в прошлое"):
@@ -192,7 +201,8 @@ _NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня
 
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
-    r"(?:" + _T12 + r"|(?P<h2>[01]?\d|2[0-3])[:.-](?P<m2>[0-5]\d)(?![\d])(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
+    # "22.01.2005", "2013-09-11": the digits of a date are no clock time
+    r"(?:" + _T12 + r"|(?<![\d./])(?<!\d{4}-)(?P<h2>[01]?\d|2[0-3])[:.-](?P<m2>[0-5]\d)(?![\d])(?![./]\d)(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
     re.I,
 )
 _BARE_RANGE = re.compile(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 
@@ -24,7 +25,7 @@ _EN_NOUNS = (
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
     r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
     r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly|Toll ?[Gg]ate|Tollgate|Toll Plaza|"
-    r"Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad"
+    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
@@ -42,7 +43,7 @@ _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+the\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|toll ?gate|toll plaza|(?i:state capitol)|capitol))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|toll ?gate|toll plaza|parking lot|car ?park|(?i:state capitol)|capitol))\b"
     # "at city hall", "outside city hall": the institution without its article
     r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse))\b"
 )
@@ -84,6 +85,7 @@ _TRIM_REST = re.compile(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\
 
 
 # "Christie Pits Saturday", "the Capitol Saturday": the day after a place is no part of its name
+_TAKES_PLACE = re.compile(r"\b(?:Takes?|Took|Taking|Taken) Place\b")
 _CALENDAR_TAIL = re.compile(
     r"(?: (?:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Wed|Thu|Fri|Sat|Sun)\.?)+$"
@@ -92,6 +94,8 @@ _CALENDAR_TAIL = re.compile(
 
 def _trim_en(v: str) -> str | None:
     v = _CALENDAR_TAIL.sub("", v)
+    if _TAKES_PLACE.search(v):
+        return None  # "Occupy Lagos Takes Place Today": a headline's verb, not a place
     if ". " in v:
         v = _TRIM_SENTENCE.split(v)[0]
     v = _TRIM_LEAD.sub("", v)
@@ -164,16 +168,22 @@ _RU_NOUNS = {
     "горсад": "горсад", "горсаду": "горсад", "горсаде": "горсад", "горсада": "горсад",
     "огонь": "огонь", "огня": "огонь", "огню": "огонь",  # 'у Вечного огня'
     "академия": "академия", "академии": "академия", "академию": "академия",
+    "фабрика": "фабрика", "фабрики": "фабрика", "фабрике": "фабрика",
+    "комбинат": "комбинат", "комбината": "комбинат", "комбинате": "комбинат",
+    "больница": "больница", "больницы": "больница", "больнице": "больница",
+    "школа": "школа", "школы": "школа", "школе": "школа",
+    "автовокзал": "автовокзал", "автовокзала": "автовокзал", "автовокзале": "автовокзал",
 }
 # neuter nouns, whose adjectives end in -ое ('Законодательное собрание')
 _RU_NEUTER = {"собрание", "здание", "посольство", "консульство"}
-_RU_FEMININE = {"площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная", "дума", "стела", "аллея", "академия"}
+_RU_FEMININE = {"площадь", "улица", "набережная", "мэрия", "администрация", "площадка", "проходная", "дума", "стела", "аллея", "академия",
+                "фабрика", "больница", "школа"}
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 _RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое)(?![А-Яа-яЁё])"
 _RU_VENUE = re.compile(
-    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|от|На|В|У|Возле|Около|От) +|[–—] +)"
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|недалеко от|неподал[её]ку от|от|На|В|У|Возле|Около|От) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJ + r"(?: +и +" + _RU_ADJ + r")?) +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:(?:администрации|мэрии|правительства|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:(?:[А-ЯЁ]\. ?){1,2}[А-ЯЁ][а-яё]+|\d{4} года|(?:администрации|мэрии|правительства|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"
@@ -222,6 +232,8 @@ def _nominative_adj(adj: str, noun: str) -> str:
             w = re.sub(r"(?:ого|ому|ом)$", "ое", w)
         elif neuter and low.endswith(("его", "ему", "ем")):
             w = re.sub(r"(?:его|ему|ем)$", "ее", w)
+        elif not feminine and not neuter and re.search(r"^(?:город|завод|мор|дон)ск(?:ого|ому|ом)$", low):
+            w = re.sub(r"(?:ого|ому|ом)$", "ой", w)  # 'городского рынка' -> 'городской рынок'
         elif not feminine and re.search(r"[кгхцч](?:ом|ого|ому)$", low):
             w = re.sub(r"(?:ом|ого|ому)$", "ий", w)
         elif not feminine and low.endswith(("ом", "ого", "ему", "ому")):
@@ -269,16 +281,24 @@ def _ru_nominative(word: str) -> str:
 
 # "от X до Y", "от X … и завершится у Y": a route that starts at X
 _RU_ROUTE_ON = re.compile(r" до |заверш\w+|законч\w+|направ\w+|двин\w+|просл\w+|пройд[её]т (?:по|до|к)")
+_RU_SENTENCE_END = re.compile(r"(?<![А-ЯЁ])\. ")  # not after an initial: 'памятник И.В. Курчатову'
 _HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
 _RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их))(?![А-Яа-яЁё])")
 
 
-def find_places(text: str) -> list[PlaceMention]:
-    """Venue and address candidates, left to right."""
+def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[PlaceMention]:
+    """Venue and address candidates, left to right; only within `spans` (start, end) when given
+    (the sentences an event can draw on: scanning the rest costs a third of the time)."""
     out: list[PlaceMention] = []
+    regions = spans if spans is not None else [(0, len(text))]
+
+    def scan(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        for a, b in regions:
+            yield from pattern.finditer(text, a, b)
+
     # the Russian patterns cost as much as the English ones: run them only on Cyrillic text
     cyr = bool(_HAS_CYR.search(text))
-    for m in _EN_ADDRESS.finditer(text):
+    for m in scan(_EN_ADDRESS):
         a = m.group("a").strip(" ,\n")
         if not re.search(r"\d", a) and not re.search(_POSTCODE, a):
             # a bare street name: keep it, the event decides whether it is venue or address
@@ -286,21 +306,21 @@ def find_places(text: str) -> list[PlaceMention]:
                 continue
         a = re.sub(r"\s*\n\s*", ", ", a)
         out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
-    for m in _ADDRESS_LINE.finditer(text):
+    for m in scan(_ADDRESS_LINE):
         a = m.group("a").strip(" .,;")
         # "Address is: Royal Courts of Justice, Strand, London WC2A 2LL": the part after a venue
         first, _, rest = a.partition(", ")
         if rest and _EN_NOUN_END.search(first):
             a = rest
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
-    for m in _EN_CORNER.finditer(text):
+    for m in scan(_EN_CORNER):
         a = m.group("a")
         if not m.group("strong") and not _STREET_WORD.search(a):
             continue  # "Peace and Solidarity" is not a street corner
         if re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Trump|Workers|Students)\b", a, re.I):
             continue
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
-    for m in _EN_VENUE.finditer(text):
+    for m in scan(_EN_VENUE):
         v = _trim_en(m.group("v"))
         start = m.start("v")
         if v is None and _BAD_VENUE.match(m.group("v")):
@@ -311,15 +331,15 @@ def find_places(text: str) -> list[PlaceMention]:
                 v = _trim_en(inner.group("v"))
         if v:
             out.append(PlaceMention(start, start + len(v), v, "venue"))
-    for m in _EN_STRONG_VENUE.finditer(text):
+    for m in scan(_EN_STRONG_VENUE):
         v = _trim_en(m.group("v"))
         if v and not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
-    for m in _EN_STEPS_OF.finditer(text):
+    for m in scan(_EN_STEPS_OF):
         out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))
-    for m in _EN_THE_NAME.finditer(text):
+    for m in scan(_EN_THE_NAME):
         out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))
-    for m in _EN_LOWER_VENUE.finditer(text):
+    for m in scan(_EN_LOWER_VENUE):
         g = "v" if m.group("v") else "bare"
         v = re.sub(r"['\u2019]s\b", "", m.group(g))
         if g == "v" and v.split()[0] in ("The", "This", "That", "Our", "Their", "Its"):
@@ -328,27 +348,27 @@ def find_places(text: str) -> list[PlaceMention]:
         if v[:4].lower() == "the ":
             v, start = v[4:], start + 4
         out.append(PlaceMention(start, m.end(g), v, "venue"))
-    for m in (_RU_ADDRESS.finditer(text) if cyr else ()):
+    for m in (scan(_RU_ADDRESS) if cyr else ()):
         out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a").strip(" ,"), "address"))
-    for m in (_RU_PLACE_LINE.finditer(text) if cyr else ()):
+    for m in (scan(_RU_PLACE_LINE) if cyr else ()):
         v = m.group("v").strip(" .,;")
         if v:
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
-    for m in (_RU_HOUSE_ON.finditer(text) if cyr else ()):
+    for m in (scan(_RU_HOUSE_ON) if cyr else ()):
         kind = _RU_KIND_NOM[m.group("kind")]
         adj = _nominative_adj(m.group("adj"), kind if kind != "проспект" else "проспект")
         out.append(PlaceMention(m.start(), m.end(), f"{adj} {kind}, {m.group('n')}", "address"))
-    for m in (_RU_HOUSE_AT.finditer(text) if cyr else ()):
+    for m in (scan(_RU_HOUSE_AT) if cyr else ()):
         out.append(PlaceMention(m.start(), m.end(), f"{_RU_KIND_NOM_LOC[m.group('kind')]} {m.group('name')}, {m.group('n')}", "address"))
-    for m in (_RU_ABBR_PLACE.finditer(text) if cyr else ()):
+    for m in (scan(_RU_ABBR_PLACE) if cyr else ()):
         if not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue" if m.group("k") == "пл" else "street"))
-    for m in (_RU_BARE_ADDRESS.finditer(text) if cyr else ()):
+    for m in (scan(_RU_BARE_ADDRESS) if cyr else ()):
         if not any(p.start <= m.start("a") < p.end for p in out):
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
-    for m in (_RU_VENUE.finditer(text) if cyr else ()):
+    for m in (scan(_RU_VENUE) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
-        if m.group(0)[:2] in ("от", "От") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80):
+        if m.group(0).lstrip("–— ")[:3] in ("от ", "От ") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80):
             continue  # 'от X до Y' is a route that starts at X; 'в 100 метрах от X' is not a place
         tail = (m.group("tail") or "").strip().rstrip(".,;:")
         named = None
@@ -369,7 +389,7 @@ def find_places(text: str) -> list[PlaceMention]:
         parts.append(noun)
         if tail:
             parts.append(tail)
-        v = " ".join(parts).split(". ")[0].rstrip(".")
+        v = _RU_SENTENCE_END.split(" ".join(parts))[0].rstrip(".")
         if m.group("n")[0].isupper():
             v = v[0].upper() + v[1:]
         if noun in ("дом", "метро", "суд", "здание", "офис", "вход", "проходная") and not tail and not (
@@ -381,12 +401,12 @@ def find_places(text: str) -> list[PlaceMention]:
         ):
             continue  # "сообщили в мэрии", "подали в администрацию": who was asked, not where people stand
         out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
-    for m in _EN_LOWER_STREET.finditer(text):
+    for m in scan(_EN_LOWER_STREET):
         a = m.group("a")
         if _EN_LOWER_STOP.match(a) or any(p.start <= m.start("a") < p.end for p in out):
             continue
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "venue" if a.endswith(("court", "station", "library", "hall", "park")) else "address"))
-    for m in (_RU_WEAK_VENUE.finditer(text) if cyr else ()):
+    for m in (scan(_RU_WEAK_VENUE) if cyr else ()):
         if m.group("abbr"):
             v = re.sub(r"(?<=[А-ЯЁ])(?:ом|[ау])$", "", m.group("abbr"))
             start, end = m.start("abbr"), m.end("abbr")
@@ -397,11 +417,11 @@ def find_places(text: str) -> list[PlaceMention]:
             start, end = m.start("v"), m.end("v")
         if not any(p.start <= start < p.end for p in out):
             out.append(PlaceMention(start, end, v, "weak"))
-    for m in _EN_OUTSIDE.finditer(text):
+    for m in scan(_EN_OUTSIDE):
         v = _CALENDAR_TAIL.sub("", m.group("v"))
         if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.end("v"), v, "named"))
-    for m in _EN_WEAK_VENUE.finditer(text):
+    for m in scan(_EN_WEAK_VENUE):
         v = m.group("v")
         if not _BAD_VENUE.match(v) and not any(p.start <= m.start("v") < p.end for p in out):
             out.append(PlaceMention(m.start("v"), m.end("v"), v, "weak"))

@@ -20,6 +20,9 @@ def _number_regex(lexicons: list[Lexicon]) -> re.Pattern[str]:
     )
 
 
+_NUMBER_REGEXES: dict[tuple[str, ...], re.Pattern[str]] = {}  # one per set of languages a text uses
+
+
 def _value(token: str, lexicons: list[Lexicon]) -> int | None:
     num = parse_number(token)
     if num is not None:
@@ -31,6 +34,7 @@ def _value(token: str, lexicons: list[Lexicon]) -> int | None:
     return None
 
 
+_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 _PAST_YEAR = re.compile(r"\b(?:in|since|of|в)\s+(?:\w+\s+)?((?:19|20)\d\d)\b")
 _VERB_FIRST = {
     "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?:[\w-]+\s+){0,2}?(?P<who>\w+)\b", re.I),
@@ -79,7 +83,9 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
     """The largest stated count per field in sentences about the item's own event."""
     found: dict[str, list[int]] = {"killed": [], "injured": [], "arrested": []}
     why: list[str] = []
-    number = _number_regex(lexicons)
+    number = _NUMBER_REGEXES.get(tuple(lex.lang for lex in lexicons))
+    if number is None:
+        number = _NUMBER_REGEXES[tuple(lex.lang for lex in lexicons)] = _number_regex(lexicons)
     # a count needs a word saying what befell the people; most texts have none, and scanning
     # every number of a text for one is the costly part
     whole = "\n".join(seg.text for seg in segs)
@@ -88,10 +94,10 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
     verb_first, count_of, singular = _gated("verb", _VERB_FIRST, low), _gated("count", _COUNT_OF, low), _gated("one", _SINGULAR, low)
     for seg in segs:
         text = seg.text
-        years = [int(y) for y in _PAST_YEAR.findall(text)]
+        years = [int(y) for y in _PAST_YEAR.findall(text)] if _YEAR_DIGITS.search(text) else []
         if years and (published is None or min(years) < published.year):
             continue  # background: "killed 16 in December 2011"
-        for m in number.finditer(text) if counts_matter else ():
+        for m in scan(number, text, text.lower()) if counts_matter else ():
             value = _value(m.group("n"), lexicons)
             if value is None or value <= 0 or value > 1_000_000:
                 continue

@@ -71,6 +71,7 @@ _RU_ENDINGS = (
 )
 
 
+@lru_cache(maxsize=65_536)
 def ru_stem(word: str) -> str:
     """Strip one Russian case ending; enough to meet 'Москве' and 'Москва' at 'москв'."""
     w = word.lower().replace("ё", "е")

@@ -280,3 +280,62 @@ def test_more_cities(text: str, zone: str, city: str) -> None:
 def test_marching_on_to_the_destination_is_not_the_venue() -> None:
     ev = _event("National March on Saturday 6th March. Assemble: 12pm at Hyde Park - marching to the US Embassy, Nine Elms Lane, London.")
     assert ev.venue == "Hyde Park" and ev.address is None
+
+
+# Rules written after own-14/15's first scoring (from our own sentences)
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("12pm, Saturday, 9/11/19\nThe Senedd, Cardiff Bay", "2019-11-09"),  # the weekday says day-first
+        ("Rally on 11/16/2019 at noon", "2019-11-16"),  # only month-first is a date
+        ("Rally on 4/12/2019 at noon", "2019-12-04"),  # both are dates: the one ahead
+    ],
+)
+def test_slashed_dates(text: str, day: str) -> None:
+    assert [d.day.isoformat() for d in find_dates(text, datetime(2019, 11, 1).date()) if d.day] == [day]
+
+
+def test_a_day_in_brackets_after_tomorrow_wins() -> None:
+    (d,) = find_dates("a protest at the Lipton Circus tomorrow (12)", datetime(2018, 12, 12).date())
+    assert d.day is not None and d.day.isoformat() == "2018-12-12"
+
+
+def test_holidays_are_dates_but_may_day_is_not() -> None:
+    days = [d.day.isoformat() for d in find_dates("A vigil on New Year's Eve; the May Day rally", datetime(2023, 12, 1).date()) if d.day]
+    assert days == ["2023-12-31"]
+
+
+def test_a_bare_hour_after_gathering() -> None:
+    assert [(t.hour, t.minute) for t in find_times("starting from the Union, gathering at 12 and setting off")] == [(12, 0)]
+    assert [(t.hour, t.minute) for t in find_times("Начало в 14 часов, сбор в 13.")] == [(14, 0), (13, 0)]
+    assert find_times("protesters will gather at 10,000 strong") == []
+    ev = _event("Митинг пройдет 6 марта возле Оперного театра. Начало митинга в 14 часов, сбор в 13.", "Europe/Minsk")
+    assert _hhmm(ev) == "13:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "city"),
+    [
+        ("A forum on Saturday, March 6 at 7pm at the Substation, 45 Armenian Street, Singapore. Join the protest!", "UTC", "Singapore"),
+        ("People will attend the March on Washington for Gaza on Saturday. The march will start at Freedom Plaza at 1 p.m.", "UTC", "Washington"),
+        ("Московское «Яблоко» проведет пикет 5 марта у Министерства природных ресурсов. Участие примут жители Стаханова.",
+         "UTC", "Moscow"),
+        ("В Казани 6 марта в 16:00 пройдет митинг. Завод построят у микрорайона «Салават Купере».", "UTC", "Kazan"),
+    ],
+)
+def test_cities_after_own_14_15(text: str, zone: str, city: str) -> None:
+    assert _event(text, zone).city == city
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        ("Митинг 6 марта согласован в администрации краевого центра. Мероприятие состоится на Красной площади в 11:00.", "Красная площадь"),
+        ("Яблоко проведет пикет 5 марта в 13:00 у Министерства природных ресурсов.", "Министерство природных ресурсов"),
+        ("Организаторы собирают всех у Дворца молодежи в субботу в 15.00 на митинг.", "Дворец молодежи"),
+    ],
+)
+def test_venues_after_own_14_15(text: str, venue: str) -> None:
+    assert _event(text, "Europe/Moscow").venue == venue

@@ -434,7 +434,7 @@ def _assembly_first(options: list[TimeMention], sentence: str, offset: int) -> T
 
 
 _ASSEMBLY_WORD = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)", re.I)
-_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*|начало)\b[^,;!?\n]{0,25}$", re.I)
+_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)\b[^,;!?\n]{0,25}$", re.I)
 
 
 def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
@@ -693,6 +693,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     )
 
 
+_FOR_BEFORE = re.compile(r"(?:\b(?:for|over|against)|(?<![А-Яа-яЁё])(?:за|против))\s+(?:the\s+)?$", re.I)
 _BACKGROUND = re.compile(
     r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|"
     r"(?:war|conflict|genocide|bombing|siege|occupation|invasion|massacre|ceasefire|killings?|shootings?|deaths?) (?:in|on|of)|officers in|в поддержку|после|солидарност\w*)[^.!?\n\x22\u00bb;]{0,60}$",
@@ -712,9 +713,11 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
             if h.place.name == venue_city or venue_city.lower() == h.place.name.lower():
                 return h.place
     named = _score_cities(near, segs, hits, title_ids, published)
-    if named is not None and named[1] > 0:
-        return named[0]
     weak = _score_cities(near, segs, weak_hits or [], title_ids, published, weak=True)
+    if named is not None and named[1] > 0 and not (weak is not None and weak[1] >= 4 and named[1] < 2):
+        # (an adjective in the date's own sentence, 'Московское «Яблоко» проведет пикет 5 июня', beats
+        # a town named once in passing further down)
+        return named[0]
     if weak is not None and weak[1] > 0:
         return weak[0]
     if named is not None and named[1] <= 0 and zone_name != "UTC" and named[0].timezone != zone_name:
@@ -758,7 +761,9 @@ def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], tit
             value += 0.5
         seg = segs[si] if si >= 0 else None
         # the cue ends at most 60 characters before the name: look at no more than that
-        if seg is not None and _BACKGROUND.search(seg.text[max(0, h.start - seg.start - 110) : max(0, h.start - seg.start)]):
+        if seg is not None and _FOR_BEFORE.search(seg.text, max(0, h.start - seg.start - 20), max(0, h.start - seg.start)):
+            value = min(value - 3.5, -1.0)  # "the March on Washington for Gaza", "митинг за Донбасс"
+        elif seg is not None and _BACKGROUND.search(seg.text[max(0, h.start - seg.start - 110) : max(0, h.start - seg.start)]):
             if weak:
                 continue  # "в поддержку московского марша": an adjective in a background clause says nothing
             value = min(value - 3.5, -1.0)  # even in the date's own sentence: "against the war in Gaza on Saturday"
@@ -767,6 +772,8 @@ def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], tit
         ) and si != best:
             value -= 3.5  # "the Haymarket in Chicago in 1867": history, not the event
         scores[name] = scores.get(name, 0.0) + value
+    if not scores:
+        return None
     top = max(scores.values())
     winner = min((n for n in scores if scores[n] == top), key=lambda n: first[n])
     return places[winner], top

@@ -292,6 +292,8 @@ def find_adjective_cities(text: str) -> list[CityHit]:
     idx = _index()
     hits: list[CityHit] = []
     for m in _DEMONYM_RUN.finditer(text):
+        if _PLACE_AFTER.match(text, m.end()) or _PLACE_AFTER.match(text, m.end(1)):
+            continue  # "45 Armenian Street", "the Kazakh Embassy": a street or an embassy, not the capital
         one = m.group(1).lower()
         two = f"{one} {m.group(2).lower()}" if m.group(2) else None
         if two is not None and two in idx.demonyms:
@@ -319,6 +321,7 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+_QUOTE_CLOSES = re.compile(r"[^«»\"\n]{0,30}[»\"]")
 _RU_REGION_STEMS = {"южноуральск", "уральск", "приморск", "сибирск", "кавказск", "подмосковск", "дальневосточн", "северокавказск", "заполярн"}
 _RU_NAMED_PLACE = re.compile(r" +(?:пруд|площад|улиц|проспект|парк|сквер|бульвар|переул|набережн|шоссе|ворот)", re.I)
 
@@ -373,10 +376,12 @@ def warm() -> None:
 _LATIN_RUN = re.compile(r"\b[A-Z][A-Za-z'\u2019.-]*(?:\s+[A-Z][A-Za-z'\u2019.-]*){0,2}")
 _CYR_WORD = re.compile(r"(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ-]+")
 _STRONG_BEFORE = re.compile(r"(?:\b(?:in|at|near|outside|from|of)|\b(?:в|во|из|г\.|город\w*|около|под))\s+$", re.I)
-_PLACE_AFTER = re.compile(r"^\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|University|Embassy|Mall|Chamber|Circus|City Hall|Embankment|Gardens|Monument)\b", re.I)
+_PLACE_AFTER = re.compile(r"\s*(?:Square|Street|Road|Avenue|Park|Place|Hall|Bridge|Arch|Station|Gate|Lane|Way|Cathedral|Church|University|Embassy|Consulate|High Commission|Mall|Chamber|Circus|City Hall|Embankment|Gardens|Monument|Quarter)\b", re.I)
 # "Hyde Park", "Union Square": a town's name that is also what parks and squares are called
 _VENUE_LIKE_NAME = re.compile(r"\b(?:Park|Square|Gardens|Green|Common|Plaza)$", re.I)
 # "Washington, D.C.", "Washington DC": the capital, not the state or a person
+# "the March on Washington", "a rally in Washington": the capital, unless the state or a street is meant
+_DC_PLAIN = re.compile(r"(?<=\b(?:in|on|to|at) )Washington\b(?!,?\s*(?:[Ss]tate|Street|St\b|Avenue|Ave\b|Square|Park|County|Post|Heights|Boulevard|Blvd|D\.?\s?C))")
 _DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
@@ -541,8 +546,8 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             if not places:
                 continue
             before = text[max(0, start - 10) : start]
-            if before.endswith(("«", '"')) and text[end : end + 1] in ("»", '"'):
-                break  # «Сокольники» is a park or a company, not the town
+            if before.endswith(("«", '"')) and _QUOTE_CLOSES.match(text, end):
+                break  # «Сокольники», «Салават Купере»: a park, a district or a company, not the town
             if "-" not in cand and re.search(r"(?:ском|ской|ского|скому|ским|ских)$", cand):
                 break  # 'на Буденновском' is an avenue named after the town
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
@@ -560,6 +565,10 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
         capital = idx.by_name.get("Washington")
         if capital is not None and capital.country == "US":
             hits.append(CityHit(capital, m.start(), m.end(), True))
+    for m in (_DC_PLAIN.finditer(text) if "Washington" in text else ()):
+        capital = idx.by_name.get("Washington")
+        if capital is not None and capital.country == "US" and not any(h.start <= m.start() < h.end for h in hits):
+            hits.append(CityHit(capital, m.start(), m.end(), False))
     hits.sort(key=lambda h: h.start)
     return hits
 

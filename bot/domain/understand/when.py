@@ -66,7 +66,48 @@ _THE_WEEKDAY_NOUN = re.compile(r"\bthe $", re.I)
 _NOUN_AFTER = re.compile(r" (?!of\b|after\b|before\b|night\b|morning\b|afternoon\b|evening\b|and\b|or\b)[a-z]{3,}")
 _MODIFIER = re.compile(r"(?:^|[^\w])(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим) +$", re.I)
 _RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
+_DAY_IN_BRACKETS = re.compile(r" ?\(([0-3]?\d)\)")
+# "Saturday, 9/11/19", "9/11/2019": day/month or month/day, told apart by the weekday or the date ahead
+_SLASHED = re.compile(r"(?<![\d/])(?P<a>[01]?\d|[23]\d)/(?P<b>[01]?\d|[23]\d)/(?P<y>(?:19|20)?\d\d)(?![\d/])")
+_HOLIDAYS = {
+    "new year s eve": (12, 31), "new years eve": (12, 31), "new year s day": (1, 1), "christmas eve": (12, 24),
+    "christmas day": (12, 25), "juneteenth": (6, 19), "international women s day": (3, 8),
+}
+# (May Day is left out: its rallies are held on the weekend nearest it as often as on the day)
+_HOLIDAY = re.compile(r"\b(?:new year['\u2019]?s (?:eve|day)|christmas (?:eve|day)|juneteenth|international women['\u2019]?s day)\b", re.I)
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
+
+
+def _nearest_day_of_month(dom: int, published: date) -> date | None:
+    """The date with this day of the month nearest to `published` (this month, or one either side)."""
+    options = []
+    for shift in (-1, 0, 1):
+        y, mo = divmod(published.month - 1 + shift, 12)
+        d = _safe_date(published.year + y, mo + 1, dom)
+        if d is not None:
+            options.append(d)
+    return min(options, key=lambda d: abs((d - published).days)) if options else None
+
+
+def _slashed(m: re.Match[str], text: str, published: date | None) -> date | None:
+    """A slashed date, read day-first or month-first: the reading whose weekday the text names,
+    else the only valid one, else the one nearest on or after `published` (day-first on a tie)."""
+    a, b, y = int(m.group("a")), int(m.group("b")), int(m.group("y"))
+    year = y + 2000 if y < 100 else y
+    readings = [d for d in (_safe_date(year, b, a), _safe_date(year, a, b)) if d is not None]
+    if not readings:
+        return None
+    before = _WD_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+    if before:
+        weekday = WEEKDAYS.get(before.group("wd").lower())
+        named = [d for d in readings if d.weekday() == weekday]
+        if named:
+            return named[0]
+    if published is not None:
+        ahead = [d for d in readings if d >= published]
+        if ahead:
+            return min(ahead, key=lambda d: (d - published).days)
+    return readings[0]
 
 
 def _month(word: str) -> int | None:
@@ -148,6 +189,15 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue  # not a date at all
             found.append(DateMention(span_start, m.end(), resolved, "absolute", bool(year_text), far))
             taken.append((span_start, m.end()))
+    for m in _SLASHED.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        slashed = _slashed(m, text, published)
+        if slashed is not None:
+            before = _WD_BEFORE.search(text[max(0, m.start() - 24) : m.start()])
+            span_start = m.start() - (len(text[max(0, m.start() - 24) : m.start()]) - before.start("wd")) if before else m.start()
+            found.append(DateMention(span_start, m.end(), slashed, "absolute", True))
+            taken.append((span_start, m.end()))
     # "17 ноября …; 18-го – …": a day that takes its month from the date before it
     for m in scan(_DAY_ONLY, text, low):
         if not free(m.start(), m.end()):
@@ -187,8 +237,19 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
         word = m.group("w").lower()
         offset = _RELATIVE_DAYS.get(word, 0)
         resolved = published + timedelta(days=offset) if published is not None else None
+        stated = _DAY_IN_BRACKETS.match(text, m.end())
+        if stated and published is not None:
+            # "tomorrow (12)": a page dated the day after it was written; the stated day wins
+            resolved = _nearest_day_of_month(int(stated.group(1)), published) or resolved
         found.append(DateMention(m.start(), m.end(), resolved, "relative", False))
         taken.append((m.start(), m.end()))
+    for m in scan(_HOLIDAY, text, low):
+        if free(m.start(), m.end()) and published is not None:
+            month, dom = _HOLIDAYS[re.sub(r"\W+", " ", m.group(0).lower()).strip()]
+            day_, far = resolve_day_month(dom, month, None, published)
+            if day_ is not None:
+                found.append(DateMention(m.start(), m.end(), day_, "absolute", False, far))
+                taken.append((m.start(), m.end()))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -269,6 +330,13 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
             taken.append((m.start("h"), m.end()))
+    for m in scan(_GATHER_HOUR, text, low):
+        if free(m.start("h"), m.end("h")):
+            hour = int(m.group("h"))
+            if latin and 1 <= hour <= 6:
+                hour += 12  # "gathering at 2": nobody gathers at two in the morning
+            out.append(TimeMention(m.start("h"), m.end("h"), hour, 0))
+            taken.append((m.start("h"), m.end("h")))
     for m in _spoken_hours(text):
         if free(m.start(), m.end()):
             found = _spoken(m)
@@ -318,6 +386,12 @@ def find_times(text: str) -> list[TimeMention]:
     return out
 
 
+# "gathering at 12 and setting off shortly afterwards", "сбор в 13": a bare hour after the assembly
+_GATHER_HOUR = re.compile(
+    r"\b(?:gather\w*|assembl\w*|meet(?:ing)?|сбор\w*|собира\w+|соберутся)\s+(?:at|from|в|с)\s+(?P<h>[01]?\d|2[0-3])"
+    r"(?![\d:,]|\.\d|\s*(?:a\.?m|p\.?m|o['\u2019]clock|час|ч\b|утра|вечера|дня|ноч|%|percent|people|человек|members))",
+    re.I,
+)
 _HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?!\s*(?:до|[-–]))", re.I)
 
 _RU_HOUR_WORDS = {

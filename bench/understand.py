@@ -55,6 +55,9 @@ OWN13 = ROOT / "tests" / "fixtures" / "understand" / "labelled-13.jsonl"
 # And again after own-12/13's fixes: committed (186ac66, 0106291) before those rules ran on them.
 OWN14 = ROOT / "tests" / "fixtures" / "understand" / "labelled-14.jsonl"
 OWN15 = ROOT / "tests" / "fixtures" / "understand" / "labelled-15.jsonl"
+# And after own-14/15's fixes: committed (5c8e005, b5a210f) before those rules ran on them.
+OWN16 = ROOT / "tests" / "fixtures" / "understand" / "labelled-16.jsonl"
+OWN17 = ROOT / "tests" / "fixtures" / "understand" / "labelled-17.jsonl"
 
 # What an operator would put in sources.timezone for each site the labelled events come from:
 # the site's home zone, decided from what the site is (a city paper, a local union branch, a
@@ -302,9 +305,11 @@ def main(argv: list[str] | None = None) -> int:
     own13 = load(OWN13)
     own14 = load(OWN14)
     own15 = load(OWN15)
+    own16 = load(OWN16)
+    own17 = load(OWN17)
     for extra in args.extra:
-        own15 += load(extra)
-    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11 + own12 + own13 + own14 + own15
+        own17 += load(extra)
+    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17
     own_events = [r for r in every_own if "expected" in r]
     own_items = [r for r in every_own if "category" in r]
     groups = {
@@ -340,6 +345,16 @@ def main(argv: list[str] | None = None) -> int:
         "own-14+15": (
             [r for r in own14 + own15 if "expected" in r],
             [r for r in own14 + own15 if "category" in r],
+        ),
+        "own-16 en": ([r for r in own16 if "expected" in r], [r for r in own16 if "category" in r]),
+        "own-17 ru": ([r for r in own17 if "expected" in r], [r for r in own17 if "category" in r]),
+        "own-16+17": (
+            [r for r in own16 + own17 if "expected" in r],
+            [r for r in own16 + own17 if "category" in r],
+        ),
+        "own-10..17": (
+            [r for r in own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 if "expected" in r],
+            [r for r in own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 if "category" in r],
         ),
         "all": (events + own_events, items + own_items),
     }

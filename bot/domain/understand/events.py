@@ -713,7 +713,8 @@ def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_
             if h.place.name == venue_city or venue_city.lower() == h.place.name.lower():
                 return h.place
     named = _score_cities(near, segs, hits, title_ids, published)
-    weak = _score_cities(near, segs, weak_hits or [], title_ids, published, weak=True)
+    sure = named is not None and named[1] >= 2
+    weak = None if sure else _score_cities(near, segs, weak_hits or [], title_ids, published, weak=True)
     if named is not None and named[1] > 0 and not (weak is not None and weak[1] >= 4 and named[1] < 2):
         # (an adjective in the date's own sentence, 'Московское «Яблоко» проведет пикет 5 июня', beats
         # a town named once in passing further down)

@@ -444,16 +444,27 @@ def _ru_country_stems() -> dict[str, str]:
 
 def find_countries(text: str) -> list[str]:
     """ISO alpha-2 codes of countries named in the text, in order of first mention."""
-    idx = _index()
     out: list[str] = []
-    for m in re.finditer(r"\b[A-Z][a-zA-Z.]*(?:\s+[A-Z][a-z]+)?|\b(?:UK|USA|US)\b|(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ]+", text):
-        word = m.group(0).lower()
-        iso = idx.countries.get(word) or idx.countries.get(word.split()[0])
-        if iso is None and re.match(r"[а-я]", word):
-            iso = _ru_country_stems().get(ru_stem(word))
+    for m in _COUNTRY_WORD.finditer(text):
+        iso = _country_of(m.group(0))
         if iso and iso not in out:
             out.append(iso)
     return out
+
+
+_COUNTRY_WORD = re.compile(r"\b[A-Z][a-zA-Z.]*(?:\s+[A-Z][a-z]+)?|\b(?:UK|USA|US)\b|(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ]+")
+_CYR_FIRST = re.compile(r"[а-яё]")
+
+
+@lru_cache(maxsize=65_536)
+def _country_of(words: str) -> str | None:
+    """The country a capitalised word (or two) names, in English or Russian, or None."""
+    idx = _index()
+    word = words.lower()
+    iso = idx.countries.get(word) or idx.countries.get(word.split()[0])
+    if iso is None and _CYR_FIRST.match(word):
+        iso = _ru_country_stems().get(ru_stem(word))
+    return iso
 
 
 # "Vancouver March Sat Dec 2", "Derby Rally": what follows a town here is no surname

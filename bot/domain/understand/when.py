@@ -189,7 +189,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 continue  # not a date at all
             found.append(DateMention(span_start, m.end(), resolved, "absolute", bool(year_text), far))
             taken.append((span_start, m.end()))
-    for m in _SLASHED.finditer(text):
+    for m in _SLASHED.finditer(text) if "/" in text else ():
         if not free(m.start(), m.end()):
             continue
         slashed = _slashed(m, text, published)
@@ -243,7 +243,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             resolved = _nearest_day_of_month(int(stated.group(1)), published) or resolved
         found.append(DateMention(m.start(), m.end(), resolved, "relative", False))
         taken.append((m.start(), m.end()))
-    for m in scan(_HOLIDAY, text, low):
+    for m in scan(_HOLIDAY, text, low) if ("eve" in low or "day" in low or "juneteenth" in low) else ():
         if free(m.start(), m.end()) and published is not None:
             month, dom = _HOLIDAYS[re.sub(r"\W+", " ", m.group(0).lower()).strip()]
             day_, far = resolve_day_month(dom, month, None, published)
@@ -330,7 +330,7 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
             taken.append((m.start("h"), m.end()))
-    for m in scan(_GATHER_HOUR, text, low):
+    for m in scan(_GATHER_HOUR, text, low) if any(w in low for w in _GATHER_WORDS) else ():
         if free(m.start("h"), m.end("h")):
             hour = int(m.group("h"))
             if latin and 1 <= hour <= 6:
@@ -387,6 +387,7 @@ def find_times(text: str) -> list[TimeMention]:
 
 
 # "gathering at 12 and setting off shortly afterwards", "сбор в 13": a bare hour after the assembly
+_GATHER_WORDS = ("gather", "assembl", "meet", "сбор", "собира", "соберут")
 _GATHER_HOUR = re.compile(
     r"\b(?:gather\w*|assembl\w*|meet(?:ing)?|сбор\w*|собира\w+|соберутся)\s+(?:at|from|в|с)\s+(?P<h>[01]?\d|2[0-3])"
     r"(?![\d:,]|\.\d|\s*(?:a\.?m|p\.?m|o['\u2019]clock|час|ч\b|утра|вечера|дня|ноч|%|percent|people|человек|members))",

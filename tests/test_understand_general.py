@@ -339,3 +339,38 @@ def test_cities_after_own_14_15(text: str, zone: str, city: str) -> None:
 )
 def test_venues_after_own_14_15(text: str, venue: str) -> None:
     assert _event(text, "Europe/Moscow").venue == venue
+
+
+# Rules written after own-16/17's first scoring (from our own sentences)
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        ("Акция начнется 6 марта в 9:30 под стенами Харьковского горсовета.", "Харьковский горсовет"),
+        ("Митинг 6 марта в 12:00 у Академии наук.", "Академия наук"),
+        ("Пикет пройдет 6 марта в 12:00 у Даугавпилсского железнодорожного вокзала.", "Даугавпилсский железнодорожный вокзал"),
+        ("Parents will protest at the Manitoba legislature on Saturday at 2 p.m.", "Manitoba legislature"),
+        ("Outside Shire Hall at 8.45am on Wednesday, campaigners will protest against the closure.", "Shire Hall"),
+    ],
+)
+def test_venues_after_own_16_17(text: str, venue: str) -> None:
+    assert _event(text, "Europe/London").venue == venue
+
+
+def test_a_house_number_written_with_the_number_sign() -> None:
+    ev = _event("Автопробег стартует 6 марта в 14.00 от дома № 4 по Зубовскому бульвару в Москве.", "Europe/Moscow")
+    assert ev.address == "Зубовский бульвар, 4"
+
+
+def test_a_where_line_naming_the_action() -> None:
+    text = "Митинг против закрытия больницы состоится 6 марта.\n\nМесто проведения акции: у дома №11 на улице Энергетиков. Начало в 12:00."
+    assert _event(text, "Europe/Moscow").address == "улица Энергетиков, 11"
+
+
+def test_a_peaceful_gathering_is_a_protest_and_a_state_is_no_town() -> None:
+    u = understand("The group intends to have a peaceful gathering Saturday at Naftzger Park from 6 p.m. to 8:30 p.m.",
+                   published=PUBLISHED)
+    assert u.category == "protest_call"
+    ev = _event("Students will rally at the EMU Amphitheater in Oregon on Wednesday at 11 a.m.")
+    assert ev.city is None

@@ -64,7 +64,7 @@ _OPENING_HOURS = re.compile(
     r"(?:\b(?:hours(?: of operation)?|opening (?:hours|times)|doors open|open(?:s|ing)? (?:at|from|daily)|clos(?:es|ing) at|часы работы|работает с)\b[^.!?\n]{0,30}"
     r"|(?:day|[Tt]hu|[Ff]ri)\.?:[ \t]*)$", re.I)
 _PAGE_STAMP_12H = re.compile(r"[ \t,]*\d{1,2}:\d\d[ \t]*(?:[ap]\.?m\.?)(?![ \t]*(?:[-\u2013\u2014]|to\b))", re.I)
-_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?|адрес)\s*[:—-]", re.I)
+_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?(?: акции| митинга| пикета)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
 _STREET_END = re.compile(r"\b(?:Street|Road|Avenue|Lane|Way|Drive|Boulevard)$")

@@ -539,6 +539,8 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 continue
             if not sure and _VENUE_LIKE_NAME.search(phrase):
                 continue  # "Hyde Park" in a London text is the park
+            if key in idx.states and key != "new york" and not sure:
+                continue  # "Oregon", "Nevada": a state, not the small town of its name
             if key in idx.alt_only and not (sure or _STRONG_BEFORE.search(before)):
                 continue  # "Lone demo": an English word that is some city's other name
             hits.append(CityHit(place, start, end, strong))

@@ -58,6 +58,9 @@ OWN15 = ROOT / "tests" / "fixtures" / "understand" / "labelled-15.jsonl"
 # And after own-14/15's fixes: committed (5c8e005, b5a210f) before those rules ran on them.
 OWN16 = ROOT / "tests" / "fixtures" / "understand" / "labelled-16.jsonl"
 OWN17 = ROOT / "tests" / "fixtures" / "understand" / "labelled-17.jsonl"
+# And after own-16/17's fixes: committed (4f95bc6 and the commit after it) before those rules ran on them.
+OWN18 = ROOT / "tests" / "fixtures" / "understand" / "labelled-18.jsonl"
+OWN19 = ROOT / "tests" / "fixtures" / "understand" / "labelled-19.jsonl"
 
 # What an operator would put in sources.timezone for each site the labelled events come from:
 # the site's home zone, decided from what the site is (a city paper, a local union branch, a
@@ -307,9 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     own15 = load(OWN15)
     own16 = load(OWN16)
     own17 = load(OWN17)
+    own18 = load(OWN18)
+    own19 = load(OWN19)
     for extra in args.extra:
-        own17 += load(extra)
-    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17
+        own19 += load(extra)
+    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 + own18 + own19
+    recent = own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 + own18 + own19
     own_events = [r for r in every_own if "expected" in r]
     own_items = [r for r in every_own if "category" in r]
     groups = {
@@ -352,10 +358,13 @@ def main(argv: list[str] | None = None) -> int:
             [r for r in own16 + own17 if "expected" in r],
             [r for r in own16 + own17 if "category" in r],
         ),
-        "own-10..17": (
-            [r for r in own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 if "expected" in r],
-            [r for r in own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 if "category" in r],
+        "own-18 en": ([r for r in own18 if "expected" in r], [r for r in own18 if "category" in r]),
+        "own-19 ru": ([r for r in own19 if "expected" in r], [r for r in own19 if "category" in r]),
+        "own-18+19": (
+            [r for r in own18 + own19 if "expected" in r],
+            [r for r in own18 + own19 if "category" in r],
         ),
+        "own-10..19": ([r for r in recent if "expected" in r], [r for r in recent if "category" in r]),
         "all": (events + own_events, items + own_items),
     }
     print(f"understand bench, {date.today().isoformat()}")

@@ -531,8 +531,12 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 place = resolved[key]
             resolved[key] = place
             home = zone_country(zone)
-            if home and not sure and place.population < 100_000 and place.country != home and place.country not in known:
-                continue  # a small foreign namesake ('Woodbridge' in a Suffolk post): the source's zone says more
+            if home and not sure and place.country != home and place.country not in known and (
+                place.population < 100_000 or place.population < 1_000_000 and not _STRONG_BEFORE.search(before)
+            ):
+                # a foreign namesake ('Woodbridge' in a Suffolk post, 'Hub' or 'Metro' in a Canadian or
+                # South African one): the source's zone says more, unless the text puts it "in" that town
+                continue
             dateline = start == 0 or text[start - 1] == "\n" or (phrase.isupper() and len(phrase) > 3)
             strong = sure or dateline or institution or bool(_STRONG_BEFORE.search(before))
             if place.population < 100_000 and not strong:

@@ -482,6 +482,12 @@ _INSTITUTION_AFTER = re.compile(
 )
 
 
+@lru_cache(maxsize=1)
+def _first_words() -> frozenset[str]:
+    """The first word of every name in the Latin index."""
+    return frozenset(key.split(" ", 1)[0] for key in _index().latin)
+
+
 def find_cities(text: str, countries: list[str] | None = None, zone: str | None = None) -> list[CityHit]:
     """Cities named in the text, in order, each resolved to one gazetteer place; `zone` (the
     source's timezone) settles a name several towns share when the text does not."""
@@ -495,6 +501,13 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
         i = 0
         while i < len(words):
             found = None
+            first = words[i].lower().rstrip(".'\u2019")
+            if first.endswith(("'s", "\u2019s")):
+                first = first[:-2]
+            if first not in _first_words() and first not in ("st", "st."):
+                pos = text.find(words[i], pos) + len(words[i])
+                i += 1
+                continue  # no town's name starts with this word: skip building phrases from it
             for j in range(min(len(words), i + 3), i, -1):
                 phrase = " ".join(words[i:j]).rstrip(".'\u2019")
                 if phrase.endswith(("'s", "\u2019s")):

@@ -29,38 +29,22 @@ from bot.domain.understand import understand  # noqa: E402
 from bot.domain.understand.model import CATEGORIES  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data")
-OWN = ROOT / "tests" / "fixtures" / "understand" / "labelled.jsonl"
-# Labelled after the first was used for tuning: unseen until its first scoring (see docs).
-OWN2 = ROOT / "tests" / "fixtures" / "understand" / "labelled-2.jsonl"
-# Labelled and committed before its first scoring, after all tuning: the unseen measurement.
-OWN3 = ROOT / "tests" / "fixtures" / "understand" / "labelled-3.jsonl"
-OWN4 = ROOT / "tests" / "fixtures" / "understand" / "labelled-4.jsonl"
-OWN5 = ROOT / "tests" / "fixtures" / "understand" / "labelled-5.jsonl"
-# Labelled from stored public pages and committed (7ee5a82) before the extractor ever ran on it.
-OWN6 = ROOT / "tests" / "fixtures" / "understand" / "labelled-6.jsonl"
-# Labelled and committed (070cd46) after own-6's fixes, before the extractor ran on it.
-OWN7 = ROOT / "tests" / "fixtures" / "understand" / "labelled-7.jsonl"
-# Labelled and committed (29cb739) after own-7's fixes, before the extractor ran on it.
-OWN8 = ROOT / "tests" / "fixtures" / "understand" / "labelled-8.jsonl"
-# Labelled and committed (417c043) before this round's work was first run on it.
-OWN9 = ROOT / "tests" / "fixtures" / "understand" / "labelled-9.jsonl"
-# Labelled by a separate labeller who never saw or ran the extractor; committed (66b4ea4) before
-# any scoring. Their sites' operator zones come with them (sites-10.tsv, sites-11.tsv).
-OWN10 = ROOT / "tests" / "fixtures" / "understand" / "labelled-10.jsonl"
-OWN11 = ROOT / "tests" / "fixtures" / "understand" / "labelled-11.jsonl"
-# The same, labelled after own-10/11's first scoring and committed (2bc4928) before the rules
-# written from that scoring ever ran on them: the unseen check of those rules.
-OWN12 = ROOT / "tests" / "fixtures" / "understand" / "labelled-12.jsonl"
-OWN13 = ROOT / "tests" / "fixtures" / "understand" / "labelled-13.jsonl"
-# And again after own-12/13's fixes: committed (186ac66, 0106291) before those rules ran on them.
-OWN14 = ROOT / "tests" / "fixtures" / "understand" / "labelled-14.jsonl"
-OWN15 = ROOT / "tests" / "fixtures" / "understand" / "labelled-15.jsonl"
-# And after own-14/15's fixes: committed (5c8e005, b5a210f) before those rules ran on them.
-OWN16 = ROOT / "tests" / "fixtures" / "understand" / "labelled-16.jsonl"
-OWN17 = ROOT / "tests" / "fixtures" / "understand" / "labelled-17.jsonl"
-# And after own-16/17's fixes: committed (4f95bc6 and the commit after it) before those rules ran on them.
-OWN18 = ROOT / "tests" / "fixtures" / "understand" / "labelled-18.jsonl"
-OWN19 = ROOT / "tests" / "fixtures" / "understand" / "labelled-19.jsonl"
+FIXTURES = ROOT / "tests" / "fixtures" / "understand"
+# Our own labelled sets, in the order they were made. Each was committed before it was first
+# scored (docs/bench-understand.md has the commits and the first scorings): own-1 … own-9 by the
+# person who also wrote the rules; own-10 … own-19 (even English, odd Russian) by separate
+# labellers who never saw or ran the extractor, a pair at a time, each pair scored once before
+# the rules written from the previous pair's misses were looked at again.
+OWN_SETS = {"own-1": FIXTURES / "labelled.jsonl"} | {
+    f"own-{n}" + (f" {'en' if n % 2 == 0 else 'ru'}" if n >= 10 else ""): FIXTURES / f"labelled-{n}.jsonl"
+    for n in range(2, 20)
+}
+# the groups scored together as well: each round's pairs and its pooled checks
+POOLS = {
+    "own-6..9": ("own-6", "own-7", "own-8", "own-9"),
+    **{f"own-{n}+{n + 1}": (f"own-{n} en", f"own-{n + 1} ru") for n in range(10, 20, 2)},
+    "own-10..19": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 20)),
+}
 
 # What an operator would put in sources.timezone for each site the labelled events come from:
 # the site's home zone, decided from what the site is (a city paper, a local union branch, a
@@ -119,6 +103,11 @@ def _site_zones() -> None:
 
 
 _site_zones()
+
+
+def split(records: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The records that label an event, and those that label a category."""
+    return [r for r in records if "expected" in r], [r for r in records if "category" in r]
 
 
 def held_out(record_id: str) -> bool:
@@ -293,80 +282,20 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore")
     events = load(args.data / "dev-events.jsonl")
     items = load(args.data / "dev-items.jsonl")
-    own = load(OWN)
-    own2 = load(OWN2)
-    own3 = load(OWN3)
-    own4 = load(OWN4)
-    own5 = load(OWN5)
-    own6 = load(OWN6)
-    own7 = load(OWN7)
-    own8 = load(OWN8)
-    own9 = load(OWN9)
-    own10 = load(OWN10)
-    own11 = load(OWN11)
-    own12 = load(OWN12)
-    own13 = load(OWN13)
-    own14 = load(OWN14)
-    own15 = load(OWN15)
-    own16 = load(OWN16)
-    own17 = load(OWN17)
-    own18 = load(OWN18)
-    own19 = load(OWN19)
-    for extra in args.extra:
-        own19 += load(extra)
-    every_own = own + own2 + own3 + own4 + own5 + own6 + own7 + own8 + own9 + own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 + own18 + own19
-    recent = own10 + own11 + own12 + own13 + own14 + own15 + own16 + own17 + own18 + own19
-    own_events = [r for r in every_own if "expected" in r]
-    own_items = [r for r in every_own if "category" in r]
+    own = {name: load(path) for name, path in OWN_SETS.items()}
+    own["extra"] = [r for extra in args.extra for r in load(extra)]
+    every_own = [r for records in own.values() for r in records]
     groups = {
-        "held-out": ([r for r in events if held_out(r["id"])], [r for r in items if held_out(r["id"])]),
-        "seen": ([r for r in events if not held_out(r["id"])], [r for r in items if not held_out(r["id"])]),
-        "own-1": ([r for r in own if "expected" in r], [r for r in own if "category" in r]),
-        "own-2": ([r for r in own2 if "expected" in r], [r for r in own2 if "category" in r]),
-        "own-3": ([r for r in own3 if "expected" in r], [r for r in own3 if "category" in r]),
-        "own-4": ([r for r in own4 if "expected" in r], [r for r in own4 if "category" in r]),
-        "own-5": ([r for r in own5 if "expected" in r], [r for r in own5 if "category" in r]),
-        "own-6": ([r for r in own6 if "expected" in r], [r for r in own6 if "category" in r]),
-        "own-7": ([r for r in own7 if "expected" in r], [r for r in own7 if "category" in r]),
-        "own-8": ([r for r in own8 if "expected" in r], [r for r in own8 if "category" in r]),
-        "own-9": ([r for r in own9 if "expected" in r], [r for r in own9 if "category" in r]),
-        "own-6..9": (
-            [r for r in own6 + own7 + own8 + own9 if "expected" in r],
-            [r for r in own6 + own7 + own8 + own9 if "category" in r],
-        ),
-        "own-10 en": ([r for r in own10 if "expected" in r], [r for r in own10 if "category" in r]),
-        "own-11 ru": ([r for r in own11 if "expected" in r], [r for r in own11 if "category" in r]),
-        "own-10+11": (
-            [r for r in own10 + own11 if "expected" in r],
-            [r for r in own10 + own11 if "category" in r],
-        ),
-        "own-12 en": ([r for r in own12 if "expected" in r], [r for r in own12 if "category" in r]),
-        "own-13 ru": ([r for r in own13 if "expected" in r], [r for r in own13 if "category" in r]),
-        "own-12+13": (
-            [r for r in own12 + own13 if "expected" in r],
-            [r for r in own12 + own13 if "category" in r],
-        ),
-        "own-14 en": ([r for r in own14 if "expected" in r], [r for r in own14 if "category" in r]),
-        "own-15 ru": ([r for r in own15 if "expected" in r], [r for r in own15 if "category" in r]),
-        "own-14+15": (
-            [r for r in own14 + own15 if "expected" in r],
-            [r for r in own14 + own15 if "category" in r],
-        ),
-        "own-16 en": ([r for r in own16 if "expected" in r], [r for r in own16 if "category" in r]),
-        "own-17 ru": ([r for r in own17 if "expected" in r], [r for r in own17 if "category" in r]),
-        "own-16+17": (
-            [r for r in own16 + own17 if "expected" in r],
-            [r for r in own16 + own17 if "category" in r],
-        ),
-        "own-18 en": ([r for r in own18 if "expected" in r], [r for r in own18 if "category" in r]),
-        "own-19 ru": ([r for r in own19 if "expected" in r], [r for r in own19 if "category" in r]),
-        "own-18+19": (
-            [r for r in own18 + own19 if "expected" in r],
-            [r for r in own18 + own19 if "category" in r],
-        ),
-        "own-10..19": ([r for r in recent if "expected" in r], [r for r in recent if "category" in r]),
-        "all": (events + own_events, items + own_items),
+        "held-out": split([r for r in events + items if held_out(r["id"])]),
+        "seen": split([r for r in events + items if not held_out(r["id"])]),
     }
+    for name, records in own.items():
+        if records:
+            groups[name] = split(records)
+        pooled = [pool for pool, members in POOLS.items() if members[-1] == name]
+        for pool in pooled:
+            groups[pool] = split([r for member in POOLS[pool] for r in own[member]])
+    groups["all"] = split(events + items + every_own)
     print(f"understand bench, {date.today().isoformat()}")
     failures = sum(
         "error" in understand(r["text"], title=r.get("source_title") or "", published=published_of(r)).debug
@@ -396,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
         s = score_items(its, args.verbose and name.startswith(("seen", "own-")) and name != "own-6..9")
         row = [name, s["n"], s["macro_f1"], s["accuracy"], s["killed"], s["injured"], s["arrested"]]
         print("  " + " ".join(f"{v:>10}" if isinstance(v, str | int) else f"{v:>10.2f}" for v in row))
-    all_events = events + own_events
+    all_events = groups["all"][0]
     try:
         base = dateparser_baseline(all_events)
         print(f"baseline dateparser.search alone, date accuracy on all events: {base:.2f}")

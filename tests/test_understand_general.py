@@ -69,9 +69,7 @@ def test_a_stop_inside_guillemets_does_not_end_the_sentence() -> None:
     assert texts == ["Митинг «За мир. Против войны» пройдет в субботу.", "Приходите."]
 
 
-@pytest.mark.parametrize(
-    ("text", "venue"),
-    [
+VENUES: list[tuple[str, str]] = [
         ("A march kicks off at 9:30 a.m. Saturday from the Golden 1 Center in Sacramento.", "Golden 1 Center"),
         ("Residents plan to gather at city hall on Sunday at noon to rally against the dump.", "city hall"),
         ("Teachers plan a rally at the state capitol in Austin on Tuesday at 11 a.m.", "state capitol"),
@@ -92,10 +90,7 @@ def test_a_stop_inside_guillemets_does_not_end_the_sentence() -> None:
         ("Шествие стартует 7 марта в 11:00 от площади Победы и завершится митингом у Дома правительства.", "площадь Победы"),
         ("Митинг пройдет 9 марта у здания краевого законодательного собрания в 16:00.", "здание краевого законодательного собрания"),
         ("Митинг пройдет 6 марта.\nУчастники начнут собираться перед ТЮЗом в 13.00, дальше пойдут к площади.", "ТЮЗ"),
-    ],
-)
-def test_venues(text: str, venue: str) -> None:
-    assert _event(text, "Europe/London").venue == venue
+]
 
 
 def test_a_building_and_its_street_side_by_side() -> None:
@@ -245,9 +240,7 @@ def test_a_second_protest_the_same_day_with_its_place_in_the_next_sentence() -> 
     assert got[1] == ("10:00", "KwaMaqhopholo")
 
 
-@pytest.mark.parametrize(
-    ("text", "venue"),
-    [
+VENUES += [
         ("Митинг 6 марта в 14:00 пройдет у памятника И.В. Курчатову в Челябинске.", "памятник И.В. Курчатову"),
         ("Митинг начнется 6 марта в 19:00 на площади 1905 года в Екатеринбурге.", "площадь 1905 года"),
         ("6 марта в 11:30 автомобилисты соберутся около фабрики «Заря» на акцию протеста.", "фабрика «Заря»"),
@@ -256,10 +249,7 @@ def test_a_second_protest_the_same_day_with_its_place_in_the_next_sentence() -> 
          "public parking lot"),
         ("#Occupy Lagos Takes Place Today\n\nThe converging point will be at Silverbird Galleria by 9 am on Saturday, March 6, for the protest.",
          "Silverbird Galleria"),
-    ],
-)
-def test_more_venues(text: str, venue: str) -> None:
-    assert _event(text, "Europe/London").venue == venue
+]
 
 
 @pytest.mark.parametrize(
@@ -329,33 +319,23 @@ def test_cities_after_own_14_15(text: str, zone: str, city: str) -> None:
     assert _event(text, zone).city == city
 
 
-@pytest.mark.parametrize(
-    ("text", "venue"),
-    [
+VENUES += [
         ("Митинг 6 марта согласован в администрации краевого центра. Мероприятие состоится на Красной площади в 11:00.", "Красная площадь"),
         ("Яблоко проведет пикет 5 марта в 13:00 у Министерства природных ресурсов.", "Министерство природных ресурсов"),
         ("Организаторы собирают всех у Дворца молодежи в субботу в 15.00 на митинг.", "Дворец молодежи"),
-    ],
-)
-def test_venues_after_own_14_15(text: str, venue: str) -> None:
-    assert _event(text, "Europe/Moscow").venue == venue
+]
 
 
 # Rules written after own-16/17's first scoring (from our own sentences)
 
 
-@pytest.mark.parametrize(
-    ("text", "venue"),
-    [
+VENUES += [
         ("Акция начнется 6 марта в 9:30 под стенами Харьковского горсовета.", "Харьковский горсовет"),
         ("Митинг 6 марта в 12:00 у Академии наук.", "Академия наук"),
         ("Пикет пройдет 6 марта в 12:00 у Даугавпилсского железнодорожного вокзала.", "Даугавпилсский железнодорожный вокзал"),
         ("Parents will protest at the Manitoba legislature on Saturday at 2 p.m.", "Manitoba legislature"),
         ("Outside Shire Hall at 8.45am on Wednesday, campaigners will protest against the closure.", "Shire Hall"),
-    ],
-)
-def test_venues_after_own_16_17(text: str, venue: str) -> None:
-    assert _event(text, "Europe/London").venue == venue
+]
 
 
 def test_a_house_number_written_with_the_number_sign() -> None:
@@ -374,3 +354,9 @@ def test_a_peaceful_gathering_is_a_protest_and_a_state_is_no_town() -> None:
     assert u.category == "protest_call"
     ev = _event("Students will rally at the EMU Amphitheater in Oregon on Wednesday at 11 a.m.")
     assert ev.city is None
+
+
+@pytest.mark.parametrize(("text", "venue"), VENUES)
+def test_venues(text: str, venue: str) -> None:
+    """Every venue case above, from each round's rules."""
+    assert _event(text, "Europe/London").venue == venue

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .gazetteer import CityHit, Place
+from .gazetteer import CityHit, Place, is_country_adjective, zone_country
 from .model import ExtractedEvent
 from .text import Segment
 from .when import DateMention, TimeMention, duration_hours, find_dates, find_times
@@ -41,10 +41,16 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
     "Monday's shooting". Only "this/next Saturday" or a future verb keep it ahead."""
     if d.kind != "weekday" or d.modifier in _FORWARD or not segs:
         return False
-    sentence = segs[_seg_index(segs, starts, d.start)].text
+    seg = segs[_seg_index(segs, starts, d.start)]
+    sentence = seg.text
     if d.modifier == "'s":
         return not _FUTURE_TENSE.search(sentence)
+    if _SAID_ON.search(sentence[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]):
+        return True  # "according to a statement released by the Congress on Tuesday"
     return _past_tense(sentence)
+
+
+_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b[^.,;]{0,30}\bon\s+$", re.I)
 
 
 def _past_tense(sentence: str) -> bool:
@@ -64,6 +70,7 @@ _OPENING_HOURS = re.compile(
     r"(?:\b(?:hours(?: of operation)?|opening (?:hours|times)|doors open|open(?:s|ing)? (?:at|from|daily)|clos(?:es|ing) at|часы работы|работает с)\b[^.!?\n]{0,30}"
     r"|(?:day|[Tt]hu|[Ff]ri)\.?:[ \t]*)$", re.I)
 _PAGE_STAMP_12H = re.compile(r"[ \t,]*\d{1,2}:\d\d[ \t]*(?:[ap]\.?m\.?)(?![ \t]*(?:[-\u2013\u2014]|to\b))", re.I)
+_DATE_LINE = re.compile(r"^\s*(?:date|when|дата(?: и время)?|когда)\s*[:—-]", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?(?: акции| митинга| пикета)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
@@ -140,7 +147,12 @@ def extract_events(
     # a town in a sentence about war and nothing else is where bombs fall, not where people meet
     war = {i for i, k in enumerate(kinds) if "military" in k and "protest" not in k}
     city_hits = [h for h in city_hits if not _names_street(text, h) and _seg_index(segs, starts, h.start) not in war]
-    weak_hits = [h for h in weak_hits or [] if not _names_street(text, h)]
+    home = zone_country(zone_name)
+    weak_hits = [h for h in weak_hits or [] if not _names_street(text, h) and not (
+        # "Russian aggression" in a Winnipeg station's story: a foreign country's adjective says
+        # less than the source's own zone
+        home is not None and h.place.country != home and is_country_adjective(text[h.start : h.end])
+    )]
     seg_dates: dict[int, list[DateMention]] = {}
     for d in dates:
         seg_dates.setdefault(_seg_index(segs, starts, d.start), []).append(d)
@@ -178,6 +190,9 @@ def extract_events(
         if "call" in k:
             score += 1.5
             why.append("call")
+        if _DATE_LINE.match(segs[si].text):
+            score += 1.5  # "Date: 26 November 2011 / Venue: … / Time: 7.30pm": a notice gives its own day
+            why.append("date-line")
         if any(not t.other_zone for t in seg_times.get(si, ())):
             score += 1.5
             why.append("time")
@@ -221,6 +236,8 @@ def extract_events(
         si = _seg_index(segs, starts, c.mention.start)
         own_time = any(not t.other_zone for t in seg_times.get(si, ()))
         score = c.score
+        if own_time and seg_places.get(si) and _ALSO.search(segs[si].text) and si - 1 in chosen[0].seg_ids:
+            score += 2.0  # "… 18 июля, в 14 часов, перед зданием мэрии. А также 28 июля, в 11 часов, перед …"
         if not own_time and si + 1 < len(segs) and not seg_dates.get(si + 1) and "protest" in kinds[si]:
             # "On Wednesday … a public rally. The event is scheduled for 11 a.m. at the courthouse."
             own_time = any(not t.other_zone for t in seg_times.get(si + 1, ())) and bool(seg_places.get(si + 1))

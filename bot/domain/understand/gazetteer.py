@@ -286,6 +286,17 @@ def _adjective_indexes(gc: object, by_name: dict[str, Place], latin: dict[str, l
     return demonyms, ru_adj
 
 
+@lru_cache(maxsize=4096)
+def is_country_adjective(word: str) -> bool:
+    """'Russian', 'Kazakhs', 'российских': a word naming a country, not a town."""
+    low = word.lower().replace("ё", "е")
+    for words in _COUNTRY_ADJECTIVES.values():
+        for w in words.split():
+            if low == w or low == w + "s" or re.match(r"[а-я]", w) and low.startswith(w):
+                return True
+    return False
+
+
 def find_adjective_cities(text: str) -> list[CityHit]:
     """Cities named only by an adjective or demonym ('Саратовского', 'Londoners', 'Kazakh'):
     weak hits, for when the text names no town outright."""

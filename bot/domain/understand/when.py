@@ -57,7 +57,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("num", re.compile(r"(?<![\d.,:])(?P<day>[0-3]?\d)\.(?P<mon>[01]\d)(?:\.(?P<year>(?:19|20)?\d\d))?(?![\d,]|\.\d)(?!\s*(?:млн|млрд|тыс|million|billion|%|pm|am|p\.m|a\.m))", re.I)),
 ]
 
-_DAY_ONLY = re.compile(r"(?<![\d.,:/\w-])(?P<day>[0-3]?\d)-(?:го|е)(?![А-Яа-яЁё])(?! +(?:" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r"))", re.I)
+_DAY_ONLY = re.compile(r"(?<![\d.,:/\w-])(?P<day>[0-3]?\d)(?:-(?:го|е)| числа)(?![А-Яа-яЁё])(?! +(?:" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r"))", re.I)
 _WEEKDAY_ONLY = re.compile(r"(?<![\w])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])(?P<poss>['\u2019]s)?", re.I)
 _WD_SHORT = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?"
 _WEEKDAY_RANGE = re.compile(r"\s*(?:[-\u2013\u2014]|to|through|thru|till|until|по|—)\s*(?:" + _WD_SHORT + r"|понедельник\w*|вторник\w*|сред\w+|четверг\w*|пятниц\w+|суббот\w+|воскресень\w+)(?![\w])", re.I)
@@ -267,7 +267,7 @@ _TIME_ANY = re.compile(
     re.I,
 )
 _BARE_RANGE = re.compile(
-    r"(?:\bс|\bfrom)\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?:до|to|till|until)\s+(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?:час\w*|ч\b)",
+    r"(?:\bс|\bfrom)\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?:до|to|till|until)\s+(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?:час\w*|ч\b|утра\b)",
     re.I,
 )
 _SHORT_RANGE = re.compile(

@@ -303,16 +303,18 @@ def find_adjective_cities(text: str) -> list[CityHit]:
     idx = _index()
     hits: list[CityHit] = []
     for m in _DEMONYM_RUN.finditer(text):
-        if _PLACE_AFTER.match(text, m.end()) or _PLACE_AFTER.match(text, m.end(1)):
-            continue  # "45 Armenian Street", "the Kazakh Embassy": a street or an embassy, not the capital
         one = m.group(1).lower()
         two = f"{one} {m.group(2).lower()}" if m.group(2) else None
         if two is not None and two in idx.demonyms:
-            hits.append(CityHit(idx.demonyms[two], m.start(), m.end(), False))
+            hit = CityHit(idx.demonyms[two], m.start(), m.end(), False)
         elif one in idx.demonyms:
-            hits.append(CityHit(idx.demonyms[one], m.start(), m.start(1) + len(one), False))
+            hit = CityHit(idx.demonyms[one], m.start(), m.start(1) + len(one), False)
         elif m.group(2) and m.group(2).lower() in idx.demonyms:
-            hits.append(CityHit(idx.demonyms[m.group(2).lower()], m.start(2), m.end(), False))
+            hit = CityHit(idx.demonyms[m.group(2).lower()], m.start(2), m.end(), False)
+        else:
+            continue
+        if not _PLACE_AFTER.match(text, hit.end):
+            hits.append(hit)  # (not "45 Armenian Street", "the Kazakh Embassy": a street or an embassy)
     for m in _LANDMARK_RE.finditer(text):
         city = idx.by_name.get(display_name(_LANDMARK_CITY[int((m.lastgroup or "l0")[1:])]))
         if city is not None:

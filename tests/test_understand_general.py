@@ -356,12 +356,6 @@ def test_a_peaceful_gathering_is_a_protest_and_a_state_is_no_town() -> None:
     assert ev.city is None
 
 
-@pytest.mark.parametrize(("text", "venue"), VENUES)
-def test_venues(text: str, venue: str) -> None:
-    """Every venue case above, from each round's rules."""
-    assert _event(text, "Europe/London").venue == venue
-
-
 # Rules written after own-18/19's first scoring (from our own sentences; no unseen check after them)
 
 
@@ -399,3 +393,17 @@ def test_a_foreign_countrys_adjective_gives_way_to_the_sources_zone() -> None:
     text = "Manitobans plan a rally at the Legislature on Saturday at 5 p.m. against the Russian invasion."
     assert _event(text, "America/Winnipeg").timezone == "America/Winnipeg"
     assert _event(text).timezone == "UTC"  # what the protest is against is not where it is
+
+
+VENUES += [
+    # written after own-20/21's first scoring
+    ("Митинг пройдет 12 марта с 14:00 до 16:00 на Площади труда.", "Площадь труда"),
+    ("Сегодня у здания парламента в 8.15 состоится пикет профсоюзов.", "здание парламента"),
+    ("Участники шествия 8 марта в 12:00 отправятся от памятника Штефану Великому к зданию посольства.", "памятник Штефану Великому"),
+]
+
+
+@pytest.mark.parametrize(("text", "venue"), VENUES)
+def test_venues(text: str, venue: str) -> None:
+    """Every venue case above, from each round's rules."""
+    assert _event(text, "Europe/London").venue == venue

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from .lexicon import Lexicon
-from .text import Segment
+from .text import YEAR_DIGITS, Segment
 
 
 @dataclass
@@ -22,7 +22,6 @@ class CueScores:
         return self.totals.get(kind, 0.0)
 
 
-_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")  # a cheap test before the costly pattern
 _PAST_YEAR = re.compile(r"\b(in|since|of|after|в|с|после)\s+(?:\w+\s+){0,2}((?:19|20)\d\d)\b", re.I)
 
 
@@ -37,7 +36,7 @@ def score_text(
     starts = [s.start for s in segs]
     background = []
     for seg in segs:
-        found = _PAST_YEAR.findall(seg.text) if _YEAR_DIGITS.search(seg.text) else []
+        found = _PAST_YEAR.findall(seg.text) if YEAR_DIGITS.search(seg.text) else []
         years = [int(y) for _, y in found]
         if published_year is not None:
             background.append(bool(years) and min(years) < published_year)

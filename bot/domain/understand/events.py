@@ -440,18 +440,15 @@ def _right_after_day(t: TimeMention, day: date, mentions: list[DateMention], tex
 _DAY_TO_TIME = re.compile(r"[\s,]*(?:(?:at|from|between|starting at|в|с)\s*)?", re.I)
 
 
-def _assembly_first(options: list[TimeMention], sentence: str, offset: int) -> TimeMention:
-    """Of several times in one sentence the first, unless a later one is when people assemble
-    ("flowers are laid at 9.00, assembly at 10.00")."""
-    if len(options) > 1 and not _START_CUE.search(sentence[: options[0].start - offset]):
-        for t in options[1:]:
-            if _ASSEMBLY.search(sentence[max(0, t.start - offset - 30) : t.start - offset]):
-                return t
-    return options[0]
+def _assembles(t: TimeMention, seg_start: int, text: str) -> bool:
+    """The time is when people assemble: a gathering word shortly before it in its sentence
+    ("flowers are laid at 9.00, assembly at 10.00", "urged to gather at Guildhall Square at 1.20pm")."""
+    return bool(_ASSEMBLY.search(text[max(seg_start, t.start - 30) : t.start]))
 
 
-_ASSEMBLY_WORD = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)", re.I)
-_ASSEMBLY = re.compile(r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)\b[^,;!?\n]{0,25}$", re.I)
+_ASSEMBLY_WORDS = r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)"
+_ASSEMBLY_WORD = re.compile(_ASSEMBLY_WORDS, re.I)
+_ASSEMBLY = re.compile(_ASSEMBLY_WORDS + r"\b[^,;!?\n]{0,25}$", re.I)
 
 
 def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
@@ -472,11 +469,11 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
             continue
         options = [t for t in options if t.start >= segs[si].start + usable]
         if options:
-            cued = [t for t in options if _ASSEMBLY.search(text[max(segs[si].start, t.start - 30) : t.start])]
+            cued = [t for t in options if _assembles(t, segs[si].start, text)]
             if cued:
                 return cued[0]  # "Сбор в 14.00 12 июня …, начало шествия — в 15.00"
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
-            return _assembly_first(after or options, segs[si].text, segs[si].start)
+            return (after or options)[0]
         if si == best_si or "protest" in kinds[si]:
             # "На сегодня запланирована акция … / Начало акции … на 9:30": the protest's own next
             # line before another sentence that names the day for something else
@@ -485,7 +482,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
                 if j >= len(segs) or seg_dates.get(j) or _TRAVEL.search(segs[j].text):
                     continue
                 own = [t for t in seg_times.get(j, ()) if not t.other_zone]
-                gathering = [t for t in own if _ASSEMBLY.search(text[max(segs[j].start, t.start - 30) : t.start])]
+                gathering = [t for t in own if _assembles(t, segs[j].start, text)]
                 if gathering:
                     return gathering[0]  # "urged to gather at Guildhall Square at 1.20pm"
                 if own and "protest" in kinds[j] and _START_CUE.search(segs[j].text):
@@ -504,7 +501,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
                 continue
             listed.extend((j, t) for t in seg_times.get(j, ()) if not t.other_zone and t.start >= segs[j].start + usable)
         near_lines = [(j, t) for j, t in listed if j <= si + 2 or (j == si + 3 and {"protest", "call"} & kinds[j])]
-        cued = [t for j, t in listed if _ASSEMBLY.search(text[max(segs[j].start, t.start - 30) : t.start])]
+        cued = [t for j, t in listed if _assembles(t, segs[j].start, text)]
         if cued and near_lines:
             return cued[0]
         if near_lines:
@@ -551,11 +548,9 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi, text)
     best_si = _seg_index(segs, starts, c.mention.start)
     group = [best_si] + [i for i in c.seg_ids if i != best_si]
-    if t is not None:
-        tsi = _seg_index(segs, starts, t.start)
-        if tsi not in group:
-            group.insert(1, tsi)
     tsi = _seg_index(segs, starts, t.start) if t is not None else -1
+    if t is not None and tsi not in group:
+        group.insert(1, tsi)
     near = list(group)
     if not multi:
         for si in list(group):
@@ -594,7 +589,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         if usable is None:
             continue
         seg_options = [p for p in seg_places.get(si, []) if p.start >= segs[si].start + usable]
-        gathering = _ASSEMBLY_WORD.search(text, segs[si].start, t.start) if si == tsi and t is not None else None
+        gathering = _ASSEMBLY_WORD.search(text, segs[si].start, t.start) if t is not None and si == tsi else None
         if gathering and t is not None and venue is None and address is None:
             # "Участники начнут собираться перед ТЮЗом в 13.00": where people assemble, even by a bare name
             window = [p for p in seg_options if gathering.start() <= p.start < t.start]

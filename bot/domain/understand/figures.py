@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from .lexicon import Lexicon
-from .text import Segment, parse_number, scan
+from .text import YEAR_DIGITS, Segment, parse_number, scan
 
 _DIGITS = r"\d{1,3}(?:[ ,]\d{3})+(?!\d)|\d+"
 _BOUND = r"(?:(?:at least|more than|over|about|around|some|up to|nearly|almost|roughly|approximately|as many as|an estimated|не менее|более|больше|свыше|около|почти|порядка|до|как минимум|минимум|примерно)\s+)?"
@@ -34,7 +34,6 @@ def _value(token: str, lexicons: list[Lexicon]) -> int | None:
     return None
 
 
-_YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 _PAST_YEAR = re.compile(r"\b(?:in|since|of|в)\s+(?:\w+\s+)?((?:19|20)\d\d)\b")
 _VERB_FIRST = {
     "killed": re.compile(r"\b(?:killing|killed|погибли|погибло|погиб|убиты|убили)\s+(?:at least|more than|over|about|не менее|более|около|как минимум)?\s*(?P<n>\d[\d ,]*\d|\d|\w+)\s+(?:[\w-]+\s+){0,2}?(?P<who>\w+)\b", re.I),
@@ -94,7 +93,7 @@ def extract_figures(segs: list[Segment], lexicons: list[Lexicon], published: dat
     verb_first, count_of, singular = _gated("verb", _VERB_FIRST, low), _gated("count", _COUNT_OF, low), _gated("one", _SINGULAR, low)
     for seg in segs:
         text = seg.text
-        years = [int(y) for y in _PAST_YEAR.findall(text)] if _YEAR_DIGITS.search(text) else []
+        years = [int(y) for y in _PAST_YEAR.findall(text)] if YEAR_DIGITS.search(text) else []
         if years and (published is None or min(years) < published.year):
             continue  # background: "killed 16 in December 2011"
         for m in scan(number, text, text.lower()) if counts_matter else ():

@@ -9,7 +9,7 @@ from typing import Any
 
 import ahocorasick
 
-from .text import lower_literals
+from .text import lowered
 
 
 @dataclass(frozen=True)
@@ -134,8 +134,8 @@ def starting_literals(source: str) -> tuple[str, ...] | None:
 def cue(name: str, kind: str, weight: float, pattern: str, needs: tuple[str, ...] | None = None) -> Cue:
     """Compile one cue, case-insensitive, with its starting literals for a quick skip; `needs`
     names words every match contains, for patterns whose first words cannot be told."""
-    return Cue(name, kind, weight, re.compile(pattern, re.IGNORECASE), needs or starting_literals(pattern),
-               re.compile(lower_literals(pattern)))
+    compiled = re.compile(pattern, re.IGNORECASE)
+    return Cue(name, kind, weight, compiled, needs or starting_literals(pattern), lowered(compiled))
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,8 @@ def segments(text: str) -> list[Segment]:
     return out
 
 
+# four year digits: a cheap test before a costly pattern that looks for a year
+YEAR_DIGITS = re.compile(r"(?:19|20)\d\d")
 _NUM = re.compile(r"\d{1,3}(?:[ ,\u00a0]\d{3})+(?!\d)|\d+(?:[.,]\d+)?")
 
 

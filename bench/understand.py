@@ -159,6 +159,22 @@ def _hhmm(dt: datetime | None) -> str | None:
     return dt.strftime("%H:%M") if dt is not None else None
 
 
+def pick_event(same_day: list[Any], exp: dict[str, Any]) -> Any:
+    """Of several events on the expected day, the one at the expected time in the expected city,
+    else at that time, else in that city, else the first."""
+    def at_time(e: Any) -> bool:
+        return not e.all_day and _hhmm(e.start) == exp["start_time"]
+
+    def in_city(e: Any) -> bool:
+        return bool(exp["city"]) and lenient(exp["city"], e.city)
+
+    for test in (lambda e: at_time(e) and in_city(e), at_time, in_city):
+        got = next((e for e in same_day if test(e)), None)
+        if got is not None:
+            return got
+    return same_day[0] if same_day else None
+
+
 def score_events(records: list[dict[str, Any]], with_source_zone: bool = False) -> dict[str, float]:
     """Per-field accuracy over every expected event (expected + expected_more); with
     with_source_zone, each text gets its source's timezone as deployed (UTC when unmapped)."""
@@ -175,9 +191,7 @@ def score_events(records: list[dict[str, Any]], with_source_zone: bool = False) 
         for exp in wanted:
             total += 1
             same_day = [e for e in u.events if e.start.date().isoformat() == exp["date"]]
-            # several events on one day: the one at the expected time, else the first
-            got = next((e for e in same_day if not e.all_day and _hhmm(e.start) == exp["start_time"]), None)
-            got = got or (same_day[0] if same_day else None)
+            got = pick_event(same_day, exp)
             if got is None and u.events:
                 got = u.events[0]
             checks = {

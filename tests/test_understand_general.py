@@ -395,6 +395,24 @@ def test_a_foreign_countrys_adjective_gives_way_to_the_sources_zone() -> None:
     assert _event(text).timezone == "UTC"  # what the protest is against is not where it is
 
 
+def test_a_day_of_action_listed_town_by_town() -> None:
+    text = ("Nurses strike back: join the rallies on Saturday 6 March. Leeds 11am, City Square; Manchester 12 noon, "
+            "Piccadilly Gardens; Bristol 1pm, College Green; Glasgow 2pm, George Square.")
+    assert [(e.city, _hhmm(e), e.venue) for e in _events(text, "Europe/London")] == [
+        ("Leeds", "11:00", "City Square"), ("Manchester", "12:00", "Piccadilly Gardens"),
+        ("Bristol", "13:00", "College Green"), ("Glasgow", "14:00", "George Square"),
+    ]
+    text = ("Митинги пройдут в субботу, 6 марта.\nМосква: Пушкинская площадь, 14:00\nНовосибирск: площадь Ленина, 12:00\n"
+            "Екатеринбург: сквер у Драмтеатра, 13:00")
+    assert [(e.timezone, _hhmm(e), e.venue) for e in _events(text, "Europe/Moscow")] == [
+        ("Europe/Moscow", "14:00", "Пушкинская площадь"), ("Asia/Novosibirsk", "12:00", "площадь Ленина"),
+        ("Asia/Yekaterinburg", "13:00", "сквер у Драмтеатра"),
+    ]
+    # towns with times that are not a list of rallies: coaches from two towns to one protest
+    text = "Join the protest on Saturday 6 March at 1pm outside the Town Hall in Leeds. Coaches leave Manchester 10am and Bristol 8am."
+    assert [(e.city, _hhmm(e)) for e in _events(text, "Europe/London")] == [("Leeds", "13:00")]
+
+
 VENUES += [
     # written after own-20/21's first scoring
     ("Митинг пройдет 12 марта с 14:00 до 16:00 на Площади труда.", "Площадь труда"),

@@ -262,6 +262,11 @@ def extract_events(
     multi = len(chosen) > 1
     chosen.sort(key=lambda c: c.mention.start)
     events = []
+    roll = _city_roll(text, city_hits, times) if not multi else []
+    if roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500:
+        base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
+        debug["city_roll"] = len(roll)
+        return _roll_events(base, chosen[0].day, roll), debug
     for c in chosen:
         pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
         if len(pairs) > 1 and not multi:
@@ -277,6 +282,69 @@ def extract_events(
             events.extend(more)
             debug["same_day_sentences"] = len(more) + 1
     return events, debug
+
+
+_ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")
+_ROLL_LABEL = re.compile(r"[ \t]*[:\u2013\u2014-][ \t]*")
+_ROLL_CUT = re.compile(r"\n|;|\. |\(|\s[\u2013\u2014]\s")
+_ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|в|у|на)\s)+", re.I)
+
+
+def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention]) -> list[tuple[CityHit, TimeMention, str | None]]:
+    """A national day of action listed town by town: "Adelaide 3pm, State Parliament Brisbane 2pm,
+    Queens Park …", "Leeds – 12 noon, City Square", or one line a town ("Manchester: Piccadilly
+    Gardens, 1pm"). Each town with its own time and the place written with it; three towns at
+    least, each entry close to the one before."""
+    by_start = {t.start: t for t in times if not t.other_zone}
+    ordered = sorted(hits, key=lambda h: h.start)
+    entries: list[tuple[CityHit, TimeMention, int, int]] = []  # hit, time, where its place starts, ends
+    for n, h in enumerate(ordered):
+        limit = ordered[n + 1].start if n + 1 < len(ordered) else len(text)
+        gap = _ROLL_GAP.match(text, h.end)
+        t = by_start.get(gap.end()) if gap else None
+        if t is not None:
+            entries.append((h, t, t.end, limit))
+            continue
+        line_start = text.rfind("\n", 0, h.start) + 1
+        label = _ROLL_LABEL.match(text, h.end)
+        line_end = text.find("\n", h.end)
+        line_end = len(text) if line_end < 0 else line_end
+        if label and not text[line_start : h.start].strip():
+            own = [t for t in times if label.end() <= t.start < min(line_end, limit) and not t.other_zone]
+            if own:
+                entries.append((h, own[0], label.end(), own[0].start))
+    runs: list[list[tuple[CityHit, TimeMention, int, int]]] = []
+    for e in entries:
+        if runs and e[0].start - runs[-1][-1][3] <= 120 and e[0].start >= runs[-1][-1][2]:
+            runs[-1].append(e)
+        else:
+            runs.append([e])
+    best = max(runs, key=len, default=[])
+    if len({e[0].place.name for e in best}) < 3:
+        return []
+    out = []
+    for h, t, a, b in best:
+        chunk = text[a:b]
+        cut = _ROLL_CUT.search(chunk)
+        chunk = _ROLL_LEAD.sub("", chunk[: cut.start()] if cut else chunk).strip(" ,.:;\u2013\u2014-")
+        # (Russian writes its place nouns in lower case: 'площадь Ленина')
+        venue = chunk if 2 < len(chunk) <= 70 and (chunk[0].isupper() or chunk[0].isalpha() and not chunk[0].isascii()) else None
+        out.append((h, t, venue))
+    return out
+
+
+def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, TimeMention, str | None]]) -> list[ExtractedEvent]:
+    events = []
+    for h, t, venue in roll:
+        tz = ZoneInfo(h.place.timezone)
+        start = datetime.combine(day, time(t.hour % 24, t.minute), tz)
+        end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz) if t.end_hour is not None else None
+        events.append(ExtractedEvent(
+            start=start, end=end, all_day=False, venue=venue, address=None, city=h.place.name,
+            country=h.place.country, timezone=h.place.timezone, lat=h.place.lat, lon=h.place.lon,
+            confidence=base.confidence, cancelled=base.cancelled,
+        ))
+    return events
 
 
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)

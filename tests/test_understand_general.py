@@ -413,6 +413,32 @@ def test_a_day_of_action_listed_town_by_town() -> None:
     assert [(e.city, _hhmm(e)) for e in _events(text, "Europe/London")] == [("Leeds", "13:00")]
 
 
+def test_days_said_by_a_possessive_or_an_adjective() -> None:
+    # the Monday of the page: "Tuesday's protest" is tomorrow, not last Tuesday
+    assert _event("The party has announced routes for Tuesday's protest. Marchers converge at the Central Mall at 6:00am.").start.date().isoformat() == "2021-03-02"
+    # "On Monday, teams held meetings …" reports; the protest is the Tuesday
+    text = ("Activists gather for protests in the city centre on Tuesday at 11 am. On Monday, police teams held meetings "
+            "to prepare for the planned demonstration outside Parliament.")
+    assert [e.start.date().isoformat() for e in _events(text)] == ["2021-03-02"]
+    ev = _event("Акция начнется в семь вечера на площади Обороны. На сегодняшний митинг приедет депутат.", "Asia/Yekaterinburg")
+    assert (ev.start.date().isoformat(), _hhmm(ev)) == ("2021-03-01", "19:00")
+
+
+def test_the_one_clock_time_of_a_short_notice() -> None:
+    text = ("A rally is set to take place Wednesday evening in east Vancouver. Here is what you need to know about the event. "
+            "It's happening at the intersection of Broadway and Commercial Drive, from 5 to 7 p.m.")
+    ev = _event(text, "America/Vancouver")
+    assert (_hhmm(ev), ev.address) == ("17:00", "Broadway and Commercial Drive")
+    # two clock times and no cue: no guess
+    text = ("A rally is set to take place Wednesday in east Vancouver. The library opens at 9 a.m. and the shop closes at 6 p.m.")
+    assert _hhmm(_event(text, "America/Vancouver")) is None
+
+
+def test_a_russian_house_by_its_number_on_a_street() -> None:
+    ev = _event("В Химках 13 марта в 13:00 пройдет акция. Она состоится возле дома номер 1 по улице Юннатов.", "Europe/Moscow")
+    assert ev.address == "улица Юннатов, 1"
+
+
 VENUES += [
     # written after own-20/21's first scoring
     ("Митинг пройдет 12 марта с 14:00 до 16:00 на Площади труда.", "Площадь труда"),

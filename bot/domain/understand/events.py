@@ -44,10 +44,21 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
     seg = segs[_seg_index(segs, starts, d.start)]
     sentence = seg.text
     if d.modifier == "'s":
+        if _PROTEST_NOUN.match(sentence, d.end - seg.start):
+            # "routes for Tuesday's protest": the protest is ahead unless the sentence reports it
+            return _past_tense(sentence)
         return not _FUTURE_TENSE.search(sentence)
     if _SAID_ON.search(sentence[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]):
         return True  # "according to a statement released by the Congress on Tuesday"
+    after = _DONE_AFTER.match(sentence, d.end - seg.start)
+    if after and not _FUTURE_TENSE.search(after.group(0)):
+        return True  # "On Monday, multi-agency teams held meetings to prepare for the planned demonstration"
     return _past_tense(sentence)
+
+
+_PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigil|demonstration|picket|walkout|strike)\b", re.I)
+# the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
+_DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
 _SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b[^.,;]{0,30}\bon\s+$", re.I)
@@ -586,6 +597,15 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
             options = [t for t in seg_times.get(si, ()) if not t.other_zone]
             if options:
                 return options[0]
+    # "It's happening at the intersection of Broadway and Commercial Drive, from 5 to 7 p.m.": the
+    # one clock time a few sentences from the day, in no sentence about another day or the journey
+    lone = [t for si in range(best_si, min(len(segs), best_si + 6)) for t in seg_times.get(si, ())
+            if not t.other_zone and not _TRAVEL.search(segs[si].text) and "nonprotest" not in kinds[si]
+            and not any(d.day and d.day != c.day for d in seg_dates.get(si, ()))]
+    if len({(t.hour, t.minute) for t in lone}) == 1 and len(
+        {(t.hour, t.minute) for ts in seg_times.values() for t in ts if not t.other_zone}
+    ) == 1:
+        return lone[0]
     return None
 
 

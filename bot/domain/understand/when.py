@@ -65,7 +65,8 @@ _WEEKDAY_RANGE_END = re.compile(r"(?<![\w])(?:" + _WD_SHORT + r"|с понеде
 _THE_WEEKDAY_NOUN = re.compile(r"\bthe $", re.I)
 _NOUN_AFTER = re.compile(r" (?!of\b|after\b|before\b|night\b|morning\b|afternoon\b|evening\b|and\b|or\b)[a-z]{3,}")
 _MODIFIER = re.compile(r"(?:^|[^\w])(?P<mod>this|next|on|coming|last|в|во|в эту|в этот|в ближайшую|в ближайшее|в следующую|в следующее|в прошлую|в прошлое|этой|этим) +$", re.I)
-_RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)\b", re.I)
+# "сегодняшний митинг", "на завтрашнюю акцию": the adjectives say the day as well
+_RELATIVE = re.compile(r"\b(?P<w>today|tonight|tomorrow|this (?:morning|afternoon|evening)|сегодня|завтра|послезавтра)(?:шн(?:ий|яя|ее|его|ему|юю|ей|им|ем|ие|их))?\b", re.I)
 _DAY_IN_BRACKETS = re.compile(r" ?\(([0-3]?\d)\)")
 # "Saturday, 9/11/19", "9/11/2019": day/month or month/day, told apart by the weekday or the date ahead
 _SLASHED = re.compile(r"(?<![\d/])(?P<a>[01]?\d|[23]\d)/(?P<b>[01]?\d|[23]\d)/(?P<y>(?:19|20)?\d\d)(?![\d/])")

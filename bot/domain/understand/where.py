@@ -54,9 +54,9 @@ _EN_ADDRESS = re.compile(
     r"(?:(?:,? *| *\n *)(?:[A-Z][a-z]+(?: +[A-Z][a-z]+){0,2}(?= *,| *\n| *\.(?:\s|$)| +" + _POSTCODE + r"| *$)|" + _POSTCODE + r")){0,3})",
     re.M,
 )
-_CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE))*"
-_EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|Location:?) +|\b[A-Z]{2} +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
-_STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
+_CORNER_STREET = r"(?:\d+(?:st|nd|rd|th)|[A-Z][a-z][a-zA-Z]+)(?: +(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|Boulevard|Drive|Dr\.|NW|NE|SW|SE))*"
+_EN_CORNER = re.compile(r"(?:\b(?P<strong>at|[Ww]here:|corner of|intersection of|Location:?) +|\b[A-Z]{2} +|^|, |\()(?P<a>" + _CORNER_STREET + r" +(?:and|&) +" + _CORNER_STREET + r")(?=[\s.,!\")]|$)", re.M)
+_STREET_WORD = re.compile(r"\b(?:Ave\.?|Avenue|St\.?|Streets?|Rd\.?|Road|Blvd\.?|Boulevard|Drive|Dr\.|NW|NE|SW|SE)$|\d(?:st|nd|rd|th)\b")
 
 # "at Nayapaltan": a one-word place name, used only when nothing better names the venue
 # "on the front steps of the Capitol", "at the north steps of the Capitol building"
@@ -201,10 +201,10 @@ _RU_ADDRESS = re.compile(
 # "на пл. Ленина", "по ул. Ленина": a square is a venue, a street an address, as the text wrote them
 _RU_ABBR_PLACE = re.compile(r"(?<![А-Яа-яЁё])(?P<v>(?P<k>пл|ул|пр|просп|пр-т|наб|б-р)\.? *(?:[А-ЯЁ][а-яё-]+|\d+[-‐]?(?:го|й|я)? +[А-ЯЁ][а-яё]+)(?: +[А-ЯЁ][а-яё-]+)?)(?! *,? *(?:д\.|дом)? *\d)")
 _RU_HOUSE_ON = re.compile(
-    r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?:№ *)?(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
+    r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?:(?:№|номер) *)?(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
 )
 _RU_HOUSE_AT = re.compile(
-    r"(?<![А-Яа-яЁё])(?:дом(?:ом|а|у|е)?|д\.) *№? *(?P<n>\d+[а-я]?(?:/\d+)?) +(?:на|по) +(?P<kind>улице|проспекте|переулке|бульваре|шоссе|набережной) +(?P<name>[А-ЯЁ][\w-]+(?: +[А-ЯЁ][\w-]+)?)"
+    r"(?<![А-Яа-яЁё])(?:дом(?:ом|а|у|е)?|д\.) *(?:№|номер)? *(?P<n>\d+[а-я]?(?:/\d+)?) +(?:на|по) +(?P<kind>улице|проспекте|переулке|бульваре|шоссе|набережной) +(?P<name>[А-ЯЁ][\w-]+(?: +[А-ЯЁ][\w-]+)?)"
 )
 _RU_KIND_NOM_LOC = {"улице": "улица", "проспекте": "проспект", "переулке": "переулок", "бульваре": "бульвар",
                     "шоссе": "шоссе", "набережной": "набережная"}

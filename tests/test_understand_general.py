@@ -439,6 +439,28 @@ def test_a_russian_house_by_its_number_on_a_street() -> None:
     assert ev.address == "улица Юннатов, 1"
 
 
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        # a man's name is not Alexandria, an acronym not Faro, 'Совету' not Soweto, 'Сергей' not Серго
+        ("Профсоюзы проведут пикет 5 марта в 12:00, если губернатор Александр Хлопонин не встретится с ними.", "Asia/Krasnoyarsk"),
+        ("Пикет пройдет 5 марта в 12:00. Представитель ФАР заявил, что акция согласована.", "Europe/Moscow"),
+        ("Мэрия согласовала Совету ветеранов шествие 5 марта в 12:00 по центру города.", "Asia/Irkutsk"),
+        ("Сбор участников митинга 5 марта в 12:00, сообщил Сергей Митрохин.", "Europe/Moscow"),
+        # a surname that is a small town abroad, in a paper at home
+        ("На митинге 5 марта в 12:00 будут собирать подписи за отставку Президента и Камина.", "Europe/Kyiv"),
+    ],
+)
+def test_russian_words_that_are_no_town(text: str, zone: str) -> None:
+    ev = _event(text, zone)
+    assert (ev.city, ev.timezone) == (None, zone)
+
+
+def test_russian_towns_in_every_case() -> None:
+    assert _event("Автобусы из Бельц привезут людей на митинг 5 марта в 12:00 у мэрии.").city == "Bălţi"
+    assert _event("Митинг в Токио пройдет 5 марта в 12:00 у посольства.").timezone == "Asia/Tokyo"
+
+
 VENUES += [
     # written after own-20/21's first scoring
     ("Митинг пройдет 12 марта с 14:00 до 16:00 на Площади труда.", "Площадь труда"),

@@ -114,6 +114,7 @@ class _Index:
     ru_adjectives: dict[str, Place]  # adjective stem "саратовск" -> Saratov
     alt_only: frozenset[str]  # names known only as another city's alternate name ("Lone")
     by_name: dict[str, Place]  # display name -> the most populous such city
+    cyr_bare: frozenset[str]  # Cyrillic keys that are a name as written, with no case ending cut
 
 
 def display_name(name: str) -> str:
@@ -132,6 +133,7 @@ def _index() -> _Index:
     latin_alt: dict[str, list[Place]] = {}
     cyr: dict[str, list[Place]] = {}
     by_name: dict[str, Place] = {}
+    bare: set[str] = set()
     for c in gc.get_cities().values():
         place = Place(
             display_name(c["name"]),
@@ -146,8 +148,15 @@ def _index() -> _Index:
         alts: set[str] = set()
         for alt in c.get("alternatenames") or ():
             if re.fullmatch(r"[А-ЯЁ][а-яёА-ЯЁ\- ]+", alt) and len(alt) >= 4:
-                if " " in alt or "-" in alt or not re.search(r"(?:ский|ское|ская|ый|ой|ий)$", alt):
+                if " " not in alt and "-" not in alt and _INDECLINABLE.search(alt) and c["countrycode"] not in _RU_SPEAKING:
+                    # 'Совето', 'Фару', 'Серго' do not decline: only the name as written is the town
+                    # ('Совету', 'ФАР', 'Сергей' are not)
+                    cyr.setdefault("=" + alt.lower(), []).append(place)
+                elif " " in alt or "-" in alt or not re.search(r"(?:ский|ское|ская|ый|ой|ий)$", alt):
                     cyr.setdefault(_cyr_key(alt), []).append(place)
+                    if _cyr_key(alt) == alt.lower().replace("ё", "е") or _PLURAL_NAME.search(alt):
+                        # 'Томск' as written; 'Бельцы', 'Химки' meet 'жителей Бельц', 'из Химок'
+                        bare.add(_cyr_key(alt))
             elif place.population >= 200_000 and re.fullmatch(r"[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*", alt):
                 alts.add(alt)
         for n in names:
@@ -165,6 +174,7 @@ def _index() -> _Index:
             continue
         if re.search(r"[А-Яа-я]", alias):
             cyr.setdefault(_cyr_key(alias), []).insert(0, found)
+            bare.add(_cyr_key(alias))
         else:
             latin.setdefault(alias.lower(), []).insert(0, found)
     for places in list(latin.values()) + list(cyr.values()) + list(latin_alt.values()):
@@ -183,7 +193,12 @@ def _index() -> _Index:
         states[info["name"].lower()] = code
         states[code.lower()] = code
     demonyms, ru_adjectives = _adjective_indexes(gc, by_name, latin, cyr)
-    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives, alt_only, by_name)
+    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives, alt_only, by_name, frozenset(bare))
+
+
+_PLURAL_NAME = re.compile(r"(?:ы|(?<=[кгхжшщч])и)$")
+_INDECLINABLE = re.compile(r"(?<!ов)(?<!ев)(?<!ин)(?<!ын)[оеуюэи]$")
+_RU_SPEAKING = frozenset({"RU", "UA", "BY", "KZ", "KG", "UZ", "TJ", "TM", "MD", "AM", "AZ", "GE", "LV", "LT", "EE"})
 
 
 # Country adjectives whose capital stands for the country when a text names no town at all.
@@ -585,9 +600,14 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
         options.append((m.start(), m.end()))
         for start, end in options:
             cand = text[start:end]
-            places = idx.cyr.get(_cyr_key(cand))
+            key = _cyr_key(cand)
+            places = idx.cyr.get(key) or idx.cyr.get("=" + cand.lower())
             if not places:
                 continue
+            if " " not in cand and "-" not in cand and key == cand.lower().replace("ё", "е") and key not in idx.cyr_bare:
+                continue  # 'Александр' is a man: the town is 'Александрия', 'Александрии' …
+            if cand.isupper() and len(cand) <= 5 and not (start == 0 or text[start - 1] == "\n"):
+                continue  # 'ПАСЕ', 'ФАР': an acronym, unless it opens a dateline
             before = text[max(0, start - 10) : start]
             if before.endswith(("«", '"')) and _QUOTE_CLOSES.match(text, end):
                 break  # «Сокольники», «Салават Купере»: a park, a district or a company, not the town
@@ -601,6 +621,11 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:
                 break
+            home = zone_country(zone)
+            if home and place.country != home and place.country not in known and (
+                place.population < 100_000 or place.population < 1_000_000 and not strong
+            ):
+                break  # 'Президента и Камина' in a Kyiv paper: a surname, not the town in Congo
             hits.append(CityHit(place, start, end, strong))
             skip_until = end
             break
@@ -622,5 +647,5 @@ def lookup_city(name: str) -> Place | None:
     name = name.strip()
     if not name:
         return None
-    places = idx.latin.get(name.lower()) or idx.cyr.get(_cyr_key(name))
+    places = idx.latin.get(name.lower()) or idx.cyr.get(_cyr_key(name)) or idx.cyr.get("=" + name.lower())
     return places[0] if places else None

@@ -461,6 +461,55 @@ def test_russian_towns_in_every_case() -> None:
     assert _event("Митинг в Токио пройдет 5 марта в 12:00 у посольства.").timezone == "Asia/Tokyo"
 
 
+def test_titles_do_not_end_sentences() -> None:
+    assert [s.text for s in segments("Speakers include Sen. Ann Lee and Rep. Tom Ray. The rally starts at noon.")] == [
+        "Speakers include Sen. Ann Lee and Rep. Tom Ray.", "The rally starts at noon.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # a group named after a date is no date
+        ("The March 4 Black Women group organized a march in Denver on Saturday at 10 a.m. outside the State Capitol.", "2021-03-06"),
+        # a weekday after "said" or "started" is when something was said or began
+        ("The union said Tuesday evening they will hold a rally at Jantar Mantar from March 4, every day from 10am.", "2021-03-04"),
+        ("The session started Monday. Workers will picket the Town Hall from March 4 at 10am every day.", "2021-03-04"),
+        # a rally held is behind us; the one people are urged to join is ahead
+        ("Church leaders held a prayer rally at the Shrine on Sunday, 28 February. The bloc urged people to join protests at the Shrine on 3 March, Wednesday.", "2021-03-03"),
+    ],
+)
+def test_days_that_are_not_the_protests(text: str, day: str) -> None:
+    assert _event(text).start.date().isoformat() == day
+
+
+def test_a_changed_plan_wins() -> None:
+    text = ("The Alliance said they would march to Beyers Naude Square on Friday, but changed plans on Tuesday. "
+            "The March for Change would now begin at the Westgate Transport Hub at 10am on Friday morning and end at Mary Fitzgerald Square.")
+    ev = _event(text, "Africa/Johannesburg")
+    assert (_hhmm(ev), ev.venue) == ("10:00", "Westgate Transport Hub")
+    ev = _event("Сперва власти назначили сбор участников шествия 5 марта на 14.00 возле Академии наук. После переговоров время сбора было перенесено на 18.00.", "Europe/Minsk")
+    assert _hhmm(ev) == "18:00"
+    # the start of a speech is not the rally's
+    text = ("Several groups plan to rally outside the Capitol this morning. First up, the anti-tax protest. That's at 10 a.m. "
+            "As for other events today, expect Gov. Bill Richardson's State of the State speech to start around 1 p.m.")
+    assert _hhmm(_event(text, "America/Denver")) == "10:00"
+
+
+def test_a_hyphenated_russian_time() -> None:
+    assert _hhmm(_event("Митинг 5 марта у думы. Начало акции запланировано на 14-00.", "Europe/Moscow")) == "14:00"
+
+
+def test_an_organisation_named_like_a_place() -> None:
+    text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
+            "from 2pm to 5pm at the Jack Poole Plaza.")
+    assert _event(text, "America/Vancouver").venue == "Jack Poole Plaza"
+
+
+VENUES += [
+    # written after own-24/25's first scoring
+    ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
+]
 VENUES += [
     # written after own-20/21's first scoring
     ("Митинг пройдет 12 марта с 14:00 до 16:00 на Площади труда.", "Площадь труда"),

@@ -20,9 +20,12 @@ _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\
 _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|marching (?:on )?to|heading to|then on to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
 # Getting there is not being there: coach pick-ups, trains and branch meeting points give times
 # and places that are not the protest's ("pick up from Leeds City Train Station at 6.00am").
-_TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|transport|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
+_TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|(?-i:transport)|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|mass(?:ing)?[- ]?up|assembly point|meeting point|muster\w*|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
+_CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back to|(?:will|would) now (?:begin|start|take place|be held|gather|assemble))\b|(?<![А-Яа-яЁё])перенес[её]?н\w* на)[^.;!?\n]{0,60}$", re.I)
+# the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
+_OTHER_START = re.compile(r"\b(?:speech|address|press conference|hearing|session|vote|meeting|service|game|match|concert|show)\b[^.,;]{0,20}\b(?:start|starts|begin|begins|open|opens)\b", re.I)
 _FUTURE_TENSE = re.compile(
     r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
     re.I,
@@ -58,10 +61,10 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
 
 _PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigil|demonstration|picket|walkout|strike)\b", re.I)
 # the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
-_DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
+_DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
-_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b[^.,;]{0,30}\bon\s+$", re.I)
+_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:[^.,;]{0,30}\bon)?\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
 
 
 def _past_tense(sentence: str) -> bool:
@@ -534,9 +537,16 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
                seg_times: dict[int, list[TimeMention]], multi: bool, text: str) -> TimeMention | None:
     best_si = next(i for i in c.seg_ids if segs[i].start <= c.mention.start < segs[i].end + 1)
     order = [best_si] + [i for i in c.seg_ids if i != best_si]
+    # "время сбора было перенесено на 18.00", "would now begin … at 10am": a changed plan's time
+    for si in dict.fromkeys(order + list(range(best_si + 1, min(len(segs), best_si + 4)))):
+        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+            continue
+        for t in seg_times.get(si, ()):
+            if not t.other_zone and _CHANGED.search(text, max(segs[si].start, t.start - 80), t.start):
+                return t
     for si in order:
         options = [t for t in seg_times.get(si, ()) if not t.other_zone]
-        if si != best_si and not ({"protest", "call"} & kinds[si] or _START_CUE.search(segs[si].text)):
+        if si != best_si and not ({"protest", "call"} & kinds[si] or _START_CUE.search(segs[si].text) and not _OTHER_START.search(segs[si].text)):
             # another mention of the day on a bare line (a page stamp "15 марта, 08:00") gives no
             # start, unless the time comes right after the day ("on Saturday, February 22 between
             # 11am and 3pm")
@@ -671,8 +681,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     # the venue is looked for in the sentence of the start time first when it names its own place
     venue_order = ([tsi] if time_first else []) + [si for si in near if not (time_first and si == tsi)]
     for si in venue_order:
-        if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text)) and si != best_si:
-            continue
+        if (_REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text) and si != tsi) and si != best_si:
+            continue  # (the start time's own sentence keeps its places before "and end at …")
         usable = _travel_start(segs[si].text)
         if usable is None:
             continue

@@ -39,11 +39,11 @@ CUES = (
     # protest call: a protest noun and an invitation or a future announcement
     cue("protest_noun", "protest", 1, r"\b(?:demonstrate|peaceful (?:gathering|assembly)|dharnas?|gheraos?|rasta roko|rail roko|chakka jam|blockades?|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|march(?:es)?|marching|pickets?|picketed|picketing|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
     # "Protesters will gather at ...": the people of a protest, announced, stand for its noun
-    cue("crowd_will", "protest", 1, r"\b(?:protesters|demonstrators|marchers|campaigners|activists|strikers|picketers)\s+(?:will|plan to|are (?:expected|set|planning|due|invited|asked|urged) to|intend to)\s+(?:gather|rally|march|assemble|protest|picket|demonstrate|converge|meet)\b"),
+    cue("crowd_will", "protest", 1, r"\b(?:protesters|demonstrators|marchers|campaigners|activists|strikers|picketers)\s+(?:will|plan to|are (?:expected|set|planning|due|invited|asked|urged) to|intend to)\s+(?:gather|rally|march|assemble|protest|picket|demonstrate|converge|meet|go|sit)\b"),
     cue("invite", "call", 2, r"\bjoin (?:us|the|our)\b|\battend\b|\bcome (?:to|along)\b|\bturn out\b|\bbe there\b|\bwe urge\b|\bplease hold\b|\bspread the word\b|\bget down to it\b|\ball welcome\b|\bwill you\?"),
     cue("announce", "call", 1.5, r"\bwill (?:take place|be held|rally|march|gather|assemble|begin|start|continue|be)\b|\bis (?:due|planned|called|scheduled)\b|\bwill hold\b|\bplans? to (?:stage|hold)\b|\bto (?:stage|hold) a (?:rally|protest|demonstration|picket|march|vigil)\b|\bcalled a (?:rally|protest|demonstration|picket)\b|\bconven(?:es|ing)\b|\bassembl(?:e|ing)\b|\ballowed .{0,40}to hold\b"),
     cue("where_when", "call", 1, r"^\s*(?:what|where|when):"),
-    cue("past_report", "past", 1.5, r"\btook to the streets\b|\bwas held\b|\bgathered\b|\bparticipated\b|\bmarched\b|\brallied\b|\btook place\b|\bwere held\b|\bwas staged\b|\bstaged an?\b|\bprotested\b|\bdemonstrated\b|\bturned out\b|\bshowed up\b"),
+    cue("past_report", "past", 1.5, r"\btook to the streets\b|\bwas held\b|\bgathered\b|\bparticipated\b|\bmarched\b|\brallied\b|\btook place\b|\bwere held\b|\bwas staged\b|\bstaged an?\b|\bprotested\b|\bdemonstrated\b|\bturned out\b|\bshowed up\b|\bheld (?:a|an|their|its) (?:\w+ )?(?:rally|protest|march|vigil|demonstration|picket|sit-in)\b"),
     # when a sentence says the thing is behind us, whatever else it says
     cue("past_time", "past", 1, r"\byesterday\b|\blast (?:week|weekend|night|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bearlier (?:today|this week)\b"),
     # hard negatives

@@ -57,7 +57,7 @@ class Segment:
 
 # A sentence ends at . ! ? followed by a space and a capital/quote/digit, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])\s+(?=[\"'«(\[A-ZА-ЯЁ0-9])|\n+")
-_ABBREV = re.compile(r"(?:\b(?:St|Dr|Mr|Mrs|Ms|No|Nr|Ave|Rd|ул|пр|просп|пл|пер|наб|ш|д|г|им|п|Dec|Nov|Oct|Sept|Sep|Aug|Jan|Feb|Mar|Apr|Jun|Jul|a\.m|p\.m|[A-ZА-Я])\.)$")
+_ABBREV = re.compile(r"(?:\b(?:St|Dr|Mr|Mrs|Ms|No|Nr|Sen|Rep|Gov|Gen|Col|Lt|Sgt|Capt|Prof|Rev|Hon|Jr|Sr|Cllr|Supt|Ave|Rd|ул|пр|просп|пл|пер|наб|ш|д|г|им|п|Dec|Nov|Oct|Sept|Sep|Aug|Jan|Feb|Mar|Apr|Jun|Jul|a\.m|p\.m|[A-ZА-Я])\.)$")
 
 
 def segments(text: str) -> list[Segment]:

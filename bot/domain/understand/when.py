@@ -145,6 +145,9 @@ def resolve_day_month(day: int, month: int, weekday: int | None, published: date
     return None, False
 
 
+_WD_AFTER = re.compile(r",? +(?:" + _WD_WORDS + r")\b", re.I)
+
+
 def find_dates(text: str, published: date | None) -> list[DateMention]:
     """Every date mention, left to right, without overlaps (the longest wins)."""
     found: list[DateMention] = []
@@ -165,6 +168,10 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             mon_word = m.group("mon").lower()
             if kind in ("dmy", "mdy") and mon_word in ("may", "march", "mar", "jun", "sat", "sun") and not m.group(0)[0].isdigit() and kind == "mdy" and not text[m.start("mon")].isupper():
                 continue  # "may 5" as a verb is rare, but lower-case "march 10" is a verb phrase
+            if kind == "mdy" and re.search(r"\b[Tt]he +$", text[max(0, m.start() - 5) : m.start()]) and re.match(
+                r" +[A-Z][a-z]", text[m.end() : m.end() + 3]
+            ) and not _WD_AFTER.match(text, m.end()):
+                continue  # "The March 4 Black Women Denver organized …": a group's name
             if kind == "num" and re.search(r"(?:\b(?:в|с|до|at|from|to)\s*|[-–]\s*)$", text[max(0, m.start() - 4) : m.start()], re.I):
                 continue  # "в 12.30" is a time
             span_start = m.start()
@@ -352,7 +359,7 @@ def find_times(text: str) -> list[TimeMention]:
             continue
         # "21.12" after a day-month is a date, not a time; a dotted time needs a cue before it
         if m.group("h2") is not None and re.search(r"[.-]", m.group(0)[:6]) and not re.search(
-            r"(?:\b(?:в|с|до|к|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
+            r"(?:\b(?:в|с|до|к|на|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
         ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
             continue
         if m.group("h2") is not None and 1 <= value[0] <= 6 and (

@@ -25,7 +25,7 @@ _EN_NOUNS = (
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
     r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
     r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly|Toll ?[Gg]ate|Tollgate|Toll Plaza|"
-    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad"
+    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad|Hub|Shrine|Interchange|Grounds|Rotunda"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
@@ -85,6 +85,8 @@ _TRIM_REST = re.compile(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\
 
 
 # "Christie Pits Saturday", "the Capitol Saturday": the day after a place is no part of its name
+# "Affordability Action Hub, an umbrella group of …": an organisation named like a place
+_APPOSITIVE_ORG = re.compile(r",? +(?:an?|the) +(?:[\w-]+ +){0,3}(?:group|coalition|organi[sz]ation|network|alliance|union|campaign|party|charity|collective)\b", re.I)
 _TAKES_PLACE = re.compile(r"\b(?:Takes?|Took|Taking|Taken) Place\b")
 _CALENDAR_TAIL = re.compile(
     r"(?: (?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -335,7 +337,7 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             if inner:
                 start += inner.start("v")
                 v = _trim_en(inner.group("v"))
-        if v:
+        if v and not _APPOSITIVE_ORG.match(text, start + len(v)):
             out.append(PlaceMention(start, start + len(v), v, "venue"))
     for m in scan(_EN_STRONG_VENUE):
         v = _trim_en(m.group("v"))

@@ -500,6 +500,14 @@ def test_a_hyphenated_russian_time() -> None:
     assert _hhmm(_event("Митинг 5 марта у думы. Начало акции запланировано на 14-00.", "Europe/Moscow")) == "14:00"
 
 
+def test_a_programme_of_protests_a_line_each() -> None:
+    text = "Акции пройдут в субботу, 6 марта:\nПикет у здания мэрии — с 12:00 до 13:00\nМитинг на площади Ленина — с 14:00 до 16:00"
+    assert [(_hhmm(e), e.venue) for e in _events(text, "Europe/Moscow")] == [("12:00", "здание мэрии"), ("14:00", "площадь Ленина")]
+    # single times on their lines are one protest's programme
+    text = "Шествие пройдет в субботу, 6 марта.\n12:00 — сбор у здания мэрии\n13:00 — шествие по проспекту\n14:00 — митинг на площади Ленина"
+    assert [_hhmm(e) for e in _events(text, "Europe/Moscow")] == ["12:00"]
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

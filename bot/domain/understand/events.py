@@ -282,6 +282,12 @@ def extract_events(
         debug["city_roll"] = len(roll)
         return _roll_events(base, chosen[0].day, roll), debug
     for c in chosen:
+        sessions = [] if multi else _session_lines(c, segs, kinds, seg_dates, seg_times, seg_places)
+        if sessions:
+            base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
+            events.extend(_variant(base, c.day, t, p) for t, p in sessions)
+            debug["session_lines"] = len(sessions)
+            continue
         pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
         if len(pairs) > 1 and not multi:
             base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
@@ -439,13 +445,34 @@ def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],
     return []
 
 
-def _variant(base: ExtractedEvent, day: date, t: TimeMention, p: PlaceMention) -> ExtractedEvent:
+def _session_lines(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_dates: dict[int, list[DateMention]],
+                   seg_times: dict[int, list[TimeMention]],
+                   seg_places: dict[int, list[PlaceMention]]) -> list[tuple[TimeMention, PlaceMention | None]]:
+    """A day's programme of separate protests, a line each with its own span of time ("Собрание … на
+    Театральной площади — с 13:00 до 13:30 / Митинг … около Камня — с 12:00 до 14:30"): one event a
+    line. Lines with single times are one protest's stops and stay one event."""
+    best_si = c.seg_ids[0]
+    run: list[tuple[TimeMention, PlaceMention | None]] = []
+    protests = 0
+    for si in range(best_si + 1, min(len(segs), best_si + 8)):
+        times = [t for t in seg_times.get(si, ()) if not t.other_zone]
+        if len(times) == 1 and times[0].end_hour is not None and not seg_dates.get(si) and "\n" not in segs[si].text.strip():
+            places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address", "named", "weak")]
+            run.append((times[0], places[0] if places else None))
+            protests += "protest" in kinds[si]
+        elif run:
+            break
+    distinct = len({(t.hour, t.minute) for t, _ in run}) == len(run)
+    return run if len(run) >= 2 and protests >= 2 and distinct else []
+
+
+def _variant(base: ExtractedEvent, day: date, t: TimeMention, p: PlaceMention | None) -> ExtractedEvent:
     tz = base.start.tzinfo
     start = datetime.combine(day, time(t.hour % 24, t.minute), tz)
     end = None
     if t.end_hour is not None:
         end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz)
-    venue, address = (None, p.text) if p.kind == "address" else (p.text, None)
+    venue, address = (None, None) if p is None else (None, p.text) if p.kind == "address" else (p.text, None)
     return ExtractedEvent(
         start=start, end=end, all_day=False, venue=venue, address=address, city=base.city,
         country=base.country, timezone=base.timezone, lat=base.lat, lon=base.lon,

@@ -508,6 +508,14 @@ def test_a_programme_of_protests_a_line_each() -> None:
     assert [_hhmm(e) for e in _events(text, "Europe/Moscow")] == ["12:00"]
 
 
+def test_days_without_times_each_with_its_place() -> None:
+    text = ("Власти разрешили проводить акции на парковке у Ледовой арены «Трактор». Именно там 5 марта пройдет митинг профсоюзов. "
+            "Также акции состоятся и в сквере Колющенко: 7 марта там встретятся сторонники партии.")
+    assert [(e.start.date().isoformat(), e.venue) for e in _events(text, "Asia/Yekaterinburg")] == [
+        ("2021-03-05", "парковка у Ледовой арены «Трактор»"), ("2021-03-07", "сквер Колющенко"),
+    ]
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")
@@ -515,7 +523,11 @@ def test_an_organisation_named_like_a_place() -> None:
 
 
 VENUES += [
-    # written after own-24/25's first scoring
+    # written after own-24/25's first scoring: the instrumental after перед/рядом с, more place nouns
+    ("Пикет пройдет 5 марта в 12:00 перед зданием администрации района.", "здание администрации"),
+    ("Митинг 5 марта в 15:00 перед библиотекой им. Пушкина.", "библиотека им. Пушкина"),
+    ("Пикет 5 марта в 12:00 перед Законодательным собранием.", "Законодательное собрание"),
+    ("Митинг 5 марта в 12:00 рядом с Центральным рынком.", "Центральный рынок"),
     ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
 ]
 VENUES += [

@@ -222,7 +222,8 @@ def extract_events(
             score += 0.75
             why.append("place-next-lines")
         if "past" in k and "call" not in k:
-            score -= 2
+            # "29 апреля состоялся митинг" on the 29th, with nothing ahead in the sentence: over already
+            score -= 3 if d.day == published and not _FUTURE_TENSE.search(segs[si].text) else 2
             why.append("past")
         if "nonprotest" in k and "protest" not in k:
             score -= 2
@@ -257,6 +258,14 @@ def extract_events(
             own_time = any(not t.other_zone for t in seg_times.get(si + 1, ())) and bool(seg_places.get(si + 1))
             score += 2.5 if own_time else 0.0  # its time and its place, one sentence on
         if score >= 4 and own_time and (seg_places.get(si) or seg_places.get(si + 1)) and si not in chosen[0].seg_ids:
+            chosen.append(c)
+            continue
+        first_si = _seg_index(segs, starts, chosen[0].mention.start)
+        if score >= 4 and not own_time and not any(not t.other_zone for t in seg_times.get(first_si, ())) and {
+            "protest", "call"} <= kinds[si] and (seg_places.get(si) or _THERE.search(segs[si].text) and seg_places.get(si - 1)) \
+                and si not in chosen[0].seg_ids and "past" not in kinds[si]:
+            # "5 июля там пройдет митинг профсоюзов … 1 июля в сквере встретятся сторонники …": days
+            # without clock times, each announced with its own place, are as many protests
             chosen.append(c)
             continue
         # "17 ноября – у входа в …; 18-го – у проходной …", "on Saturday 22 February between 11am
@@ -354,7 +363,7 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention]) -> list
 
 
 def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, TimeMention, str | None]]) -> list[ExtractedEvent]:
-    events = []
+    events: list[ExtractedEvent] = []
     for h, t, venue in roll:
         tz = ZoneInfo(h.place.timezone)
         start = datetime.combine(day, time(t.hour % 24, t.minute), tz)
@@ -367,6 +376,7 @@ def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, Time
     return events
 
 
+_THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
 
 
@@ -683,6 +693,8 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if j < len(segs) and j not in near and not any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
                     near.append(j)
     else:
+        if best_si > 0 and _THERE.search(segs[best_si].text) and seg_places.get(best_si - 1):
+            near.append(best_si - 1)  # "Именно там 5 июля пройдет митинг": the place of the sentence before
         # one of several events: the lines after its date, up to the next event's date
         for j in range(best_si + 1, min(len(segs), best_si + 4)):
             if any(d.day and d.day != c.day for d in seg_dates.get(j, ())) or "protest" in kinds[j] and not seg_places.get(j):

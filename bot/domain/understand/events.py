@@ -284,7 +284,7 @@ def extract_events(
         chosen += [c for c in entries if c not in chosen]
     multi = len(chosen) > 1
     chosen.sort(key=lambda c: c.mention.start)
-    events = []
+    events: list[ExtractedEvent] = []
     roll = _city_roll(text, city_hits, times) if not multi else []
     if roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500:
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)

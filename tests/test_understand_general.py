@@ -516,6 +516,16 @@ def test_days_without_times_each_with_its_place() -> None:
     ]
 
 
+def test_a_bare_today_is_nowadays() -> None:
+    text = ("Hundreds plan to join an anti-Trump rally downtown next Saturday, March 13.\n\nWe will be gathering to peacefully "
+            "protest and to show that hateful rhetoric is unacceptable today.\n\nWe need to keep the fear out of our politics.\n\n"
+            "Support those he has degraded.\n\n"
+            "12:00 - Meet at the park\n1:00 - Rally at city hall")
+    assert _event(text, "America/Toronto").start.date().isoformat() == "2021-03-13"
+    # a 'today' that opens its sentence, or comes with a time or a place, is the day
+    assert _event("Today the union rallies against the cuts. Join us!").start.date().isoformat() == "2021-03-01"
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

@@ -228,6 +228,11 @@ def extract_events(
         if "nonprotest" in k and "protest" not in k:
             score -= 2
             why.append("not-protest")
+        if d.kind == "relative" and re.fullmatch(r"(?i:today)", text[d.start : d.end]) and not seg_times.get(si) \
+                and not seg_places.get(si) and not _TODAY_OPENS.match(segs[si].text):
+            # "… is unacceptable today": a bare 'today' inside a sentence is as often 'nowadays'
+            score -= 1.25
+            why.append("bare-today")
         if d.far:
             score -= 3
             why.append("far")
@@ -376,6 +381,7 @@ def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, Time
     return events
 
 
+_TODAY_OPENS = re.compile(r"\s*(?:[\"«“]\s*)?(?:today|сегодня)\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
 
@@ -646,7 +652,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
                 return options[0]
     # "It's happening at the intersection of Broadway and Commercial Drive, from 5 to 7 p.m.": the
     # one clock time a few sentences from the day, in no sentence about another day or the journey
-    lone = [t for si in range(best_si, min(len(segs), best_si + 6)) for t in seg_times.get(si, ())
+    lone = [t for si in range(best_si, min(len(segs), best_si + 12)) for t in seg_times.get(si, ())
             if not t.other_zone and not _TRAVEL.search(segs[si].text) and "nonprotest" not in kinds[si]
             and not any(d.day and d.day != c.day for d in seg_dates.get(si, ()))]
     if len({(t.hour, t.minute) for t in lone}) == 1 and len(

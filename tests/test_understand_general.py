@@ -538,6 +538,9 @@ VENUES += [
     ("Митинг 5 марта в 15:00 перед библиотекой им. Пушкина.", "библиотека им. Пушкина"),
     ("Пикет 5 марта в 12:00 перед Законодательным собранием.", "Законодательное собрание"),
     ("Митинг 5 марта в 12:00 рядом с Центральным рынком.", "Центральный рынок"),
+    ("На пикет 5 марта в 12:00 педагоги выстроятся вдоль улицы 50 лет ВЛКСМ с транспарантами.", "улица 50 лет ВЛКСМ"),
+    ("The demonstration will take place on March 5 at 3pm outside the Karachi press club.", "press club"),  # the town is the city
+    ("The network will hold the vigil Friday at 6pm outside police headquarters.", "police headquarters"),
     ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
 ]
 VENUES += [

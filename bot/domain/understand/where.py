@@ -43,9 +43,9 @@ _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|legislature|toll ?gate|toll plaza|parking lot|car ?park|(?i:state capitol)|capitol))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|legislature|toll ?gate|toll plaza|parking lot|car ?park|press club|(?i:state capitol)|capitol))\b"
     # "at city hall", "outside city hall": the institution without its article
-    r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse))\b"
+    r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse|police headquarters|police station))\b"
 )
 _STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)(?: (?:[NS][EW]?|[EW])\b\.?)?"
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"
@@ -218,9 +218,9 @@ _RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)(?!(?i:" + _RU_NOUN_AHEAD
 # up to two adjectives: 'Даугавпилсский железнодорожный вокзал', 'Вечного огня'
 _RU_ADJS = _RU_ADJ + r"(?: +(?:и +)?" + _RU_ADJ + r")?"
 _RU_VENUE = re.compile(
-    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|На|В|У|Возле|Около|От|Под стенами) +|[–—] +)"
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|вдоль|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|На|В|У|Возле|Около|От|Под стенами) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJS + r") +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
-    r"(?P<tail>(?: +(?:(?:[А-ЯЁ]\. ?){1,2}[А-ЯЁ][а-яё]+|\d{4} года|(?:культуры|спорта|молод[её]жи|искусств|офицеров|профсоюзов|пионеров|творчества|науки|наук|печати|советов|дружбы народов)(?![А-Яа-яЁё])|(?:администрации|мэрии|правительства|парламента|сейма|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
+    r"(?P<tail>(?: +(?:(?:[А-ЯЁ]\. ?){1,2}[А-ЯЁ][а-яё]+|\d{4} года|\d{1,3} +лет +[А-ЯЁ][\w-]*|(?:культуры|спорта|молод[её]жи|искусств|офицеров|профсоюзов|пионеров|творчества|науки|наук|печати|советов|дружбы народов)(?![А-Яа-яЁё])|(?:администрации|мэрии|правительства|парламента|сейма|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
 _RU_ADDRESS = re.compile(
     r"(?P<a>(?:(?:ул\.|улица|пр-т\.?|просп\.|проспект|пр\.|пер\.|переулок|б-р|бульвар|наб\.|ш\.|шоссе|пл\.)\s*[А-ЯЁ][\w.-]*(?:\s+[А-ЯЁ][\w-]*)?"

@@ -526,6 +526,42 @@ def test_a_bare_today_is_nowadays() -> None:
     assert _event("Today the union rallies against the cuts. Join us!").start.date().isoformat() == "2021-03-01"
 
 
+@pytest.mark.parametrize(
+    ("text", "zone", "day", "start"),
+    [
+        # a time glued to a dated stamp is when the page was written
+        ("Митинг пройдет 7 марта.\n\nМосква, 23:11, 06 Мар 2021, редакция.\n\n7 марта запланировано шествие. Начало намечено на 14:30.",
+         "Europe/Moscow", "2021-03-07", "14:30"),
+        # an agency's dateline and a stamp with a 12-hour clock are the page's day
+        ("Police give demonstration go-ahead\n\n1 Mar 2021 11:50am\nWINDHOEK, 1 MAR (NAMPA) – Police have given the go-ahead "
+         "for the movement's demonstration to take place on Thursday.", "Africa/Windhoek", "2021-03-04", None),
+        # the month March is no march; a ban's days and a limit's day are not the protest's
+        ("Monday March 01, 2021\nReligious party to launch protest\nThe party would stage protests outside the press clubs "
+         "after Friday prayers on March 5.", "Asia/Karachi", "2021-03-05", None),
+        ("Police placed a restriction on all public demonstrations from 2 to 6 March 2021. Demonstrations may proceed after "
+         "6 March. The demonstration earmarked to take place on 9 March shall proceed.", "UTC", "2021-03-09", None),
+        # a capital month inside a Russian sentence is a name
+        ("В Москве у станции метро «Третьяковская» с 15:00 до 18:00 «Комитет 6 Мая» проведет пикет 7 марта.", "Europe/Moscow", "2021-03-07", "15:00"),
+        # today's sentence in the past tense reports; the march is the other day
+        ("Сегодня, 1 марта, представители оппозиции подали уведомление о проведении марша. Акция заявлена в формате шествия 15 марта.",
+         "Europe/Moscow", "2021-03-15", None),
+        # a vigil held today after riots that took place; 'occurred on Thursday' is behind
+        ("Following the riots that took place in Dublin on Thursday evening, a vigil is being held today at the GPO on O'Connell Street "
+         "to denounce violence in our city. A vigil will take place at 1pm outside the GPO, with anyone working nearby encouraged to "
+         "attend. It condemns the violence that occurred in the city centre on Thursday night.", "Europe/Dublin", "2021-03-01", "13:00"),
+    ],
+)
+def test_days_and_times_that_are_the_pages(text: str, zone: str, day: str, start: str | None) -> None:
+    ev = _event(text, zone)
+    assert (ev.start.date().isoformat(), _hhmm(ev)) == (day, start)
+
+
+def test_the_first_of_the_protests_just_named() -> None:
+    text = ("Власти разрешили провести три акции протеста. Первая состоится уже в субботу с 12:00 до 13:00. Организаторы - КПРФ. "
+            "Это будет шествие от улицы Маши Порываевой до проспекта Сахарова. В воскресенье митинг пройдет на проспекте Академика Сахарова, с 14:00 до 16:00.")
+    assert [(e.start.date().isoformat(), _hhmm(e)) for e in _events(text, "Europe/Moscow")] == [("2021-03-06", "12:00"), ("2021-03-07", "14:00")]
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

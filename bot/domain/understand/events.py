@@ -16,6 +16,8 @@ from .when import DateMention, TimeMention, duration_hours, find_dates, find_tim
 from .where import PlaceMention, find_places
 
 _REFUSED = re.compile(r"\b(?:отказал\w*|отказ\w*|предложил\w*|не разрешил\w*|не дал\w*|отклонил\w*|refused|offered|instead of|rejected|banned|turned down)\b", re.I)
+# a ban's dates are not a protest's: "a restriction on all public demonstrations from 13 to 18 June"
+_BAN = re.compile(r"\b(?:restriction on|prohibit\w*|запрет\w*)", re.I)
 # Places in sentences like these are where a march ends or goes next, not where people gather.
 _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? (?:off )?to|marching (?:on )?to|heading to|then on to|then (?:march|move)|move (?:on|off) to|ends? (?:at|in)|end(?:ing)? (?:at|in)|finish\w* (?:at|in)|destination|proceed to)\b", re.I)
 # Getting there is not being there: coach pick-ups, trains and branch meeting points give times
@@ -27,11 +29,11 @@ _CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back 
 # the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
 _OTHER_START = re.compile(r"\b(?:speech|address|press conference|hearing|session|vote|meeting|service|game|match|concert|show)\b[^.,;]{0,20}\b(?:start|starts|begin|begins|open|opens)\b", re.I)
 _FUTURE_TENSE = re.compile(
-    r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
+    r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|being held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
     re.I,
 )
 _PAST_TENSE = re.compile(
-    r"\b(?:was|were|had|did|took|held|packed|marched|gathered|rallied|arrested|detained|dispersed|protested|blocked|clashed|turned out|came out|прош[её]л|прошл[аио]|состоял\w*|собрал\w*|вышли|задержали|разогнал\w*)\b",
+    r"\b(?:was|were|had|did|took|held|packed|marched|gathered|rallied|arrested|detained|dispersed|protested|blocked|clashed|turned out|came out|occurred|прош[её]л|прошл[аио]|состоял\w*|собрал\w*|вышли|задержали|разогнал\w*|подал[аи]?|направил[аи]?)\b",
     re.I,
 )
 
@@ -64,7 +66,7 @@ _PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigi
 _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
-_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:[^.,;]{0,30}\bon)?\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
+_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:[^.,;]{0,30}\bon)?\s+$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
 
 
 def _past_tense(sentence: str) -> bool:
@@ -77,6 +79,10 @@ _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
 _STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,?|в)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
 # "10 a.m. Update:", "Updated 3:15 PM", "Опубликовано: 12 мая, 10:00": when the page changed
+# "Москва, 23:11, 06 Ноя 2023": a time written just before a dated stamp is when the page was
+_TIME_THEN_DATE = re.compile(r"[ \t]*,?[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё]{3,9}\.?|\d\d)[ .](?:19|20)\d\d\b")
+# a news agency's dateline: "WINDHOEK, 12 JUN (NAMPA) –", "12 Jun 2016 11:50am"
+_DATELINE_AFTER = re.compile(r"[ \t]*(?:\([A-Z][A-Za-z]{1,12}\)[ \t]*[\u2013\u2014-]|(?:19|20)\d\d[ \t]+\d{1,2}:\d\d[ \t]*[ap]\.?m)", re.I)
 _UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
 _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
 # "hours of operation are Monday–Thursday: 8 am to 6 pm", "doors open at 5 p.m.": a building's hours
@@ -155,6 +161,7 @@ def extract_events(
     dates = [d for d in find_dates(text, published) if not _points_back(d, segs, starts)]
     # a clock time glued to a year is a page stamp ("25 сентября 2015 | 15:25"), not a start
     times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
+             and not _TIME_THEN_DATE.match(text, t.end)
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
     places = find_places(text, _place_spans(segs, starts, dates, kinds))
@@ -188,6 +195,8 @@ def extract_events(
             d.explicit_year or re.match(r",? *(?:19|20)\d\d", text[d.end : d.end + 7])
         ):
             continue  # "25 сентября 2015 | 15:25", "12.04.2013 12:34": when the page was written
+        if d.day == published and _DATELINE_AFTER.match(text, d.end):
+            continue
         if d.day == published and d.explicit_year and "protest" not in kinds[si] and (
             "call" not in kinds[si] or _PAGE_STAMP_12H.match(text, d.end)
         ):
@@ -198,6 +207,9 @@ def extract_events(
         if "protest" in k:
             score += 2
             why.append("protest")
+        elif _ORDINAL_OPENS.match(segs[si].text) and any("protest" in kinds[j] for j in (si - 1, si - 2) if j >= 0):
+            score += 2  # "Первая состоится уже в субботу с 12:00": the first of the protests just named
+            why.append("protest-ordinal")
         elif title_protest or any("protest" in kinds[j] for j in (si - 1, si + 1) if 0 <= j < len(segs)):
             score += 0.75
             why.append("protest-near")
@@ -222,9 +234,14 @@ def extract_events(
             score += 0.75
             why.append("place-next-lines")
         if "past" in k and "call" not in k:
-            # "29 апреля состоялся митинг" on the 29th, with nothing ahead in the sentence: over already
-            score -= 3 if d.day == published and not _FUTURE_TENSE.search(segs[si].text) else 2
+            # "29 апреля состоялся митинг" on the 29th, with nothing ahead in the sentence: over already;
+            # "a vigil is being held today … after the riots that took place": ahead, with history in it
+            ahead = _FUTURE_TENSE.search(segs[si].text)
+            score -= 1 if ahead else 3 if d.day == published else 2
             why.append("past")
+        elif d.day == published and _past_tense(segs[si].text):
+            score -= 1.5  # "Сегодня, 4 марта, оппозиция подала уведомление о марше": what was done today
+            why.append("done-today")
         if "nonprotest" in k and "protest" not in k:
             score -= 2
             why.append("not-protest")
@@ -233,12 +250,15 @@ def extract_events(
             # "… is unacceptable today": a bare 'today' inside a sentence is as often 'nowadays'
             score -= 1.25
             why.append("bare-today")
+        if _BOUND_BEFORE.search(text, max(segs[si].start, d.start - 20), d.start):
+            score -= 1.5  # "may proceed after 18 June", "until March 21": a limit, not the day
+            why.append("bound")
         if d.far:
             score -= 3
             why.append("far")
         if d.kind == "absolute":
             score += 0.5
-        if _REFUSED.search(segs[si].text):
+        if _REFUSED.search(segs[si].text) or _BAN.search(segs[si].text):
             score -= 1
         cand = by_day.get(d.day)
         if cand is None:
@@ -262,7 +282,8 @@ def extract_events(
             # "On Wednesday … a public rally. The event is scheduled for 11 a.m. at the courthouse."
             own_time = any(not t.other_zone for t in seg_times.get(si + 1, ())) and bool(seg_places.get(si + 1))
             score += 2.5 if own_time else 0.0  # its time and its place, one sentence on
-        if score >= 4 and own_time and (seg_places.get(si) or seg_places.get(si + 1)) and si not in chosen[0].seg_ids:
+        if score >= 4 and own_time and any(seg_places.get(j) for j in (si, si + 1, si + 2) if not seg_dates.get(j) or j == si) \
+                and si not in chosen[0].seg_ids:
             chosen.append(c)
             continue
         first_si = _seg_index(segs, starts, chosen[0].mention.start)
@@ -381,6 +402,8 @@ def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, Time
     return events
 
 
+_BOUND_BEFORE = re.compile(r"(?:\b(?:after|until|till|before|no later than|conclude[sd]? on|ends? on)|(?<![А-Яа-яЁё])(?:после|до|не позднее))\s+(?:the\s+)?$", re.I)
+_ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|ой|ье|ое)|the (?:first|second|third)(?: one)?)\b", re.I)
 _TODAY_OPENS = re.compile(r"\s*(?:[\"«“]\s*)?(?:today|сегодня)\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)

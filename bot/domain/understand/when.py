@@ -168,6 +168,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             mon_word = m.group("mon").lower()
             if kind in ("dmy", "mdy") and mon_word in ("may", "march", "mar", "jun", "sat", "sun") and not m.group(0)[0].isdigit() and kind == "mdy" and not text[m.start("mon")].isupper():
                 continue  # "may 5" as a verb is rare, but lower-case "march 10" is a verb phrase
+            if kind == "ru" and text[m.start("mon")].isupper() and not m.group("year") and text[max(0, m.start() - 2) : m.start()].strip(" «\"") not in ("", ".", "\n"):
+                continue  # "Комитет 6 Мая", "улица 8 Марта": a capital month inside a sentence is a name
             if kind == "mdy" and re.search(r"\b[Tt]he +$", text[max(0, m.start() - 5) : m.start()]) and re.match(
                 r" +[A-Z][a-z]", text[m.end() : m.end() + 3]
             ) and not _WD_AFTER.match(text, m.end()):

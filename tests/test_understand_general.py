@@ -562,6 +562,37 @@ def test_the_first_of_the_protests_just_named() -> None:
     assert [(e.start.date().isoformat(), _hhmm(e)) for e in _events(text, "Europe/Moscow")] == [("2021-03-06", "12:00"), ("2021-03-07", "14:00")]
 
 
+def test_a_monthly_day() -> None:
+    text = "6-го числа каждого месяца мы будем выходить на площадь. Сбор у памятника Жукову в 19 часов. Свободу политзаключенным!"
+    u = understand(text, published=datetime(2014, 1, 5), default_tz="Europe/Moscow")
+    assert u.category == "protest_call"
+    assert [(e.start.date().isoformat(), _hhmm(e)) for e in u.events] == [("2014-01-06", "19:00")]
+    u = understand(text, published=datetime(2014, 1, 7), default_tz="Europe/Moscow")
+    assert [e.start.date().isoformat() for e in u.events] == ["2014-02-06"]
+
+
+def test_a_march_for_the_arrested_is_a_call() -> None:
+    text = ("Supporters of those arrested in the raids on October 15 will march in Wellington on Saturday 6 March as part of a day of "
+            "solidarity for the prisoners. The marchers will meet at Midland Park at 12noon. \"The arrests are another act of "
+            "repression,\" she said. Police arrested 17 people in the raids and detained others.")
+    u = understand(text, published=PUBLISHED, default_tz="Pacific/Auckland")
+    assert u.category == "protest_call"
+    assert u.events[0].city == "Wellington"  # the raids' clause ends at 'will march'
+
+
+def test_lightning_is_no_crackdown() -> None:
+    text = "В Москве молния убила рабочего. Во время ливня от удара молнии погиб мужчина, другой получил ожоги и был ранен."
+    assert understand(text, published=PUBLISHED).category == "other"
+
+
+def test_a_listing_of_two_cities() -> None:
+    text = ("Rally to free the journalist!\n\nSydney Martin Place Amphitheatre, 2pm, March 3! Melbourne State Library, 1pm, March 10!\n\n"
+            "The party calls on workers to participate in our demonstrations.")
+    assert [(e.city, e.start.date().isoformat(), _hhmm(e)) for e in _events(text)] == [
+        ("Sydney", "2021-03-03", "14:00"), ("Melbourne", "2021-03-10", "13:00"),
+    ]
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

@@ -82,7 +82,7 @@ def decide(scores: CueScores, has_event: bool, event_strength: float) -> tuple[s
     # violence without protesters or workers in sight (war, crime) is not a crackdown
     if context < 1:
         crack *= 0.3
-    crack -= 1.5 * military
+    crack -= 1.5 * military + 1.5 * scores.get("weather")  # lightning kills people; it is no crackdown
     strike = scores.get("strike") - 2.0 * scores.get("weather") - 2.0 * military - 1.0 * scores.get("sport")
     protest = scores.get("protest")
     call = scores.get("call")

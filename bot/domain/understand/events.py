@@ -282,8 +282,12 @@ def extract_events(
             # "On Wednesday … a public rally. The event is scheduled for 11 a.m. at the courthouse."
             own_time = any(not t.other_zone for t in seg_times.get(si + 1, ())) and bool(seg_places.get(si + 1))
             score += 2.5 if own_time else 0.0  # its time and its place, one sentence on
-        if score >= 4 and own_time and any(seg_places.get(j) for j in (si, si + 1, si + 2) if not seg_dates.get(j) or j == si) \
-                and si not in chosen[0].seg_ids:
+        # (a listing that gives a day its own time and place in one sentence needs less: "Melbourne State
+        # Library, 1pm, March 10!")
+        listing = own_time and bool(seg_places.get(si)) and c.mention.kind == "absolute"
+        if (score >= 4 or listing and score >= 3.5) and own_time and any(
+            seg_places.get(j) for j in (si, si + 1, si + 2) if not seg_dates.get(j) or j == si
+        ) and si not in chosen[0].seg_ids:
             chosen.append(c)
             continue
         first_si = _seg_index(segs, starts, chosen[0].mention.start)
@@ -879,6 +883,9 @@ _BACKGROUND = re.compile(
 )
 
 
+_MAIN_VERB = re.compile(r"\b(?:will|shall|plans? to|(?:is|are) set to|to be held)\b|(?<![А-Яа-яЁё])(?:пройд[её]т|состоится|состоятся)(?![А-Яа-яЁё])", re.I)
+
+
 def _pick_city(near: list[int], segs: list[Segment], hits: list[CityHit], venue_city: str | None,
                title_ids: set[int], c: _Candidate, published: date | None = None,
                weak_hits: list[CityHit] | None = None, zone_name: str = "UTC") -> Place | None:
@@ -942,7 +949,9 @@ def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], tit
         # the cue ends at most 60 characters before the name: look at no more than that
         if seg is not None and _FOR_BEFORE.search(seg.text, max(0, h.start - seg.start - 20), max(0, h.start - seg.start)):
             value = min(value - 3.5, -1.0)  # "the March on Washington for Gaza", "митинг за Донбасс"
-        elif seg is not None and _BACKGROUND.search(seg.text[max(0, h.start - seg.start - 110) : max(0, h.start - seg.start)]):
+        elif seg is not None and (bg := _BACKGROUND.search(seg.text[max(0, h.start - seg.start - 110) : max(0, h.start - seg.start)])) \
+                and not _MAIN_VERB.search(bg.group(0)):
+            # (the clause ends where the sentence's own verb comes: "those arrested in the raids will march in X")
             if weak:
                 continue  # "в поддержку московского марша": an adjective in a background clause says nothing
             value = min(value - 3.5, -1.0)  # even in the date's own sentence: "against the war in Gaza on Saturday"

@@ -17,6 +17,8 @@ CUES = (
     cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|(?<!against )(?<!protest )(?<!protesting )(?<!over )(?<!end )(?<!stop )\bpolice (?:violence|brutality)\b"),
     cue("weapons", "crackdown", 3.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
     cue("arrest_protesters", "crackdown", 3, r"\b(?:arrest(?:ed|ing)?|detain(?:ed|ing)?|round(?:ed)? up) (?:at least |more than |over |nearly |some |dozens of |hundreds of )?(?:\d[\d,]* |\w+ )?(?:protesters|demonstrators|activists|strikers|marchers|picketers|students|workers)\b"),
+    # a march in support of people arrested earlier is a call, not a report of arrests
+    cue("for_the_arrested", "crackdown", -2.5, r"\bsupport(?:ers)? (?:of|for) (?:those|the people|the workers|the activists) (?:arrested|detained|jailed)\b|\bsolidarity (?:with|for) (?:the )?(?:prisoners|detainees|those arrested)\b|\bfree (?:the|all) (?:prisoners|detainees)\b"),
     cue("arrest", "crackdown", 2, r"\barrest(?:s|ed|ing)?\b|\bdetain(?:s|ed|ing|ees?)?\b|\bdetentions?\b|\bin custody\b|\brounded up\b|\bswept up\b|\bjailed\b"),
     cue("disperse", "crackdown", 2, r"\bdispers(?:e|ed|ing)\b|\bbroke up\b|\bbreak (?:it|them|the \w+) up\b|\bviolently attacked\b|\braid(?:s|ed)?\b|\bstormed\b"),
     cue("abuse", "crackdown", 1.5, r"\btortur(?:e|ed|ing)\b|\bill-treatment\b|\bbeat(?:en|ings?)\b|\babusive\b|\bpersecut(?:ed|ion|ions)\b"),

@@ -58,6 +58,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _DAY_ONLY = re.compile(r"(?<![\d.,:/\w-])(?P<day>[0-3]?\d)(?:-(?:го|е)| числа)(?![А-Яа-яЁё])(?! +(?:" + "|".join(sorted(RU_MONTHS, key=len, reverse=True)) + r"))", re.I)
+_MONTHLY = re.compile(r"(?: +числа)? +(?:каждого|всякого) +месяца|(?: +числа)? +ежемесячно", re.I)
 _WEEKDAY_ONLY = re.compile(r"(?<![\w])(?P<wd>monday|tuesday|wednesday|thursday|friday|saturday|sunday|" + "|".join(sorted(RU_WEEKDAYS, key=len, reverse=True)) + r")(?![\w])(?P<poss>['\u2019]s)?", re.I)
 _WD_SHORT = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?"
 _WEEKDAY_RANGE = re.compile(r"\s*(?:[-\u2013\u2014]|to|through|thru|till|until|по|—)\s*(?:" + _WD_SHORT + r"|понедельник\w*|вторник\w*|сред\w+|четверг\w*|пятниц\w+|суббот\w+|воскресень\w+)(?![\w])", re.I)
@@ -213,6 +214,16 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
         if not free(m.start(), m.end()):
             continue
         earlier = [d for d in found if d.end <= m.start() and m.start() - d.end < 300 and d.day is not None]
+        if not earlier and published is not None and _MONTHLY.match(text, m.end()):
+            # "6-го числа каждого месяца мы будем выходить": the next such day
+            monthly = _safe_date(published.year, published.month, int(m.group("day")))
+            if monthly is None or monthly < published:
+                nxt = published.replace(day=1) + timedelta(days=32)
+                monthly = _safe_date(nxt.year, nxt.month, int(m.group("day")))
+            if monthly is not None:
+                found.append(DateMention(m.start(), m.end(), monthly, "absolute", False))
+                taken.append((m.start(), m.end()))
+            continue
         if not earlier:
             continue
         prior = max(earlier, key=lambda d: d.end).day

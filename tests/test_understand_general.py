@@ -593,6 +593,16 @@ def test_a_listing_of_two_cities() -> None:
     ]
 
 
+def test_a_moved_protest_and_a_city_dateline() -> None:
+    text = ("Protests planned for Saturday night in Tel Aviv will be moved to the area outside the Knesset on Thursday, the movement "
+            "announced on Tuesday. \"Come on Thursday to stop the destruction of democracy,\" said its chairman.")
+    assert _event(text, "Asia/Jerusalem").start.date().isoformat() == "2021-03-04"
+    text = ("KUALA LUMPUR, Mar 1 — The secretariat, which organised a picket in front of the Embassy in December, has announced a "
+            "rally this Saturday.\nThe rally will start at 2pm with a march from the Tabung Haji headquarters to Padang Merbok.")
+    ev = _event(text, "Asia/Kuala_Lumpur")
+    assert (ev.start.date().isoformat(), _hhmm(ev)) == ("2021-03-06", "14:00")
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

@@ -25,7 +25,7 @@ _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? 
 _TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|(?-i:transport)|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|mass(?:ing)?[- ]?up|assembly point|meeting point|muster\w*|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
-_CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back to|(?:will|would) now (?:begin|start|take place|be held|gather|assemble))\b|(?<![А-Яа-яЁё])перенес[её]?н\w* на)[^.;!?\n]{0,60}$", re.I)
+_CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back to|(?:will|would) now (?:begin|start|take place|be held|gather|assemble)|postponed to|rescheduled (?:to|for))\b|(?<![А-Яа-яЁё])перенес[её]?н\w* на)[^.;!?\n]{0,60}$", re.I)
 # the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
 _OTHER_START = re.compile(r"\b(?:speech|address|press conference|hearing|session|vote|meeting|service|game|match|concert|show)\b[^.,;]{0,20}\b(?:start|starts|begin|begins|open|opens)\b", re.I)
 _FUTURE_TENSE = re.compile(
@@ -56,13 +56,15 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
     if _SAID_ON.search(sentence[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]):
         return True  # "according to a statement released by the Congress on Tuesday"
     after = _DONE_AFTER.match(sentence, d.end - seg.start)
-    if after and not _FUTURE_TENSE.search(after.group(0)):
+    if after and not _FUTURE_TENSE.search(after.group(0)) and not _OWN_DAY_NEXT.match(sentence, after.end()):
+        # (unless the verb has a day of its own: "… on Monday, the movement announced on Tuesday")
         return True  # "On Monday, multi-agency teams held meetings to prepare for the planned demonstration"
     return _past_tense(sentence)
 
 
 _PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigil|demonstration|picket|walkout|strike)\b", re.I)
 # the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
+_OWN_DAY_NEXT = re.compile(r"\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b", re.I)
 _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
@@ -83,6 +85,7 @@ _STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,
 _TIME_THEN_DATE = re.compile(r"[ \t]*,?[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё]{3,9}\.?|\d\d)[ .](?:19|20)\d\d\b")
 # a news agency's dateline: "WINDHOEK, 12 JUN (NAMPA) –", "12 Jun 2016 11:50am"
 _DATELINE_AFTER = re.compile(r"[ \t]*(?:\([A-Z][A-Za-z]{1,12}\)[ \t]*[\u2013\u2014-]|(?:19|20)\d\d[ \t]+\d{1,2}:\d\d[ \t]*[ap]\.?m)", re.I)
+_DATELINE_BEFORE = re.compile(r"(?:^|\n)[ \t]*[A-Z][A-Z .'\u2019-]{2,30},[ \t]*$")  # "KUALA LUMPUR, Feb 27 —"
 _UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
 _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
 # "hours of operation are Monday–Thursday: 8 am to 6 pm", "doors open at 5 p.m.": a building's hours
@@ -195,7 +198,7 @@ def extract_events(
             d.explicit_year or re.match(r",? *(?:19|20)\d\d", text[d.end : d.end + 7])
         ):
             continue  # "25 сентября 2015 | 15:25", "12.04.2013 12:34": when the page was written
-        if d.day == published and _DATELINE_AFTER.match(text, d.end):
+        if d.day == published and (_DATELINE_AFTER.match(text, d.end) or _DATELINE_BEFORE.search(text, max(0, d.start - 40), d.start)):
             continue
         if d.day == published and d.explicit_year and "protest" not in kinds[si] and (
             "call" not in kinds[si] or _PAGE_STAMP_12H.match(text, d.end)
@@ -250,6 +253,9 @@ def extract_events(
             # "… is unacceptable today": a bare 'today' inside a sentence is as often 'nowadays'
             score -= 1.25
             why.append("bare-today")
+        if _CHANGED.search(text, max(segs[si].start, d.start - 80), d.start):
+            score += 2  # "Protests planned for Saturday will be moved to the area outside the Knesset on Monday"
+            why.append("changed")
         if _BOUND_BEFORE.search(text, max(segs[si].start, d.start - 20), d.start):
             score -= 1.5  # "may proceed after 18 June", "until March 21": a limit, not the day
             why.append("bound")

@@ -25,6 +25,7 @@ _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? 
 _TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|(?-i:transport)|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|mass(?:ing)?[- ]?up|assembly point|meeting point|muster\w*|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
+_CHANGE_WORD = re.compile(r"moved|changed|brought|put back|now|postponed|rescheduled|перенес", re.I)
 _CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back to|(?:will|would) now (?:begin|start|take place|be held|gather|assemble)|postponed to|rescheduled (?:to|for))\b|(?<![А-Яа-яЁё])перенес[её]?н\w* на)[^.;!?\n]{0,60}$", re.I)
 # the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
 _OTHER_START = re.compile(r"\b(?:speech|address|press conference|hearing|session|vote|meeting|service|game|match|concert|show)\b[^.,;]{0,20}\b(?:start|starts|begin|begins|open|opens)\b", re.I)
@@ -188,6 +189,7 @@ def extract_events(
         seg_places.setdefault(_seg_index(segs, starts, p.start), []).append(p)
     title_ids = {i for i, s in enumerate(segs) if s.start < title_end}
     title_protest = any("protest" in kinds[i] for i in title_ids)
+    changes = bool(_CHANGE_WORD.search(text))  # a cheap test before the costly look-behind pattern
 
     by_day: dict[date, _Candidate] = {}
     for d in dates:
@@ -253,7 +255,7 @@ def extract_events(
             # "… is unacceptable today": a bare 'today' inside a sentence is as often 'nowadays'
             score -= 1.25
             why.append("bare-today")
-        if _CHANGED.search(text, max(segs[si].start, d.start - 80), d.start):
+        if changes and _CHANGED.search(text, max(segs[si].start, d.start - 80), d.start):
             score += 2  # "Protests planned for Saturday will be moved to the area outside the Knesset on Monday"
             why.append("changed")
         if _BOUND_BEFORE.search(text, max(segs[si].start, d.start - 20), d.start):
@@ -614,7 +616,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     best_si = next(i for i in c.seg_ids if segs[i].start <= c.mention.start < segs[i].end + 1)
     order = [best_si] + [i for i in c.seg_ids if i != best_si]
     # "время сбора было перенесено на 18.00", "would now begin … at 10am": a changed plan's time
-    for si in dict.fromkeys(order + list(range(best_si + 1, min(len(segs), best_si + 4)))):
+    for si in dict.fromkeys(order + list(range(best_si + 1, min(len(segs), best_si + 4)))) if _CHANGE_WORD.search(text) else ():
         if any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
             continue
         for t in seg_times.get(si, ()):

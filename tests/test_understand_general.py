@@ -603,6 +603,11 @@ def test_a_moved_protest_and_a_city_dateline() -> None:
     assert (ev.start.date().isoformat(), _hhmm(ev)) == ("2021-03-06", "14:00")
 
 
+def test_a_route_street_is_no_address_beside_a_venue() -> None:
+    ev = _event("Сбор участников 9 марта в 18:00 возле Академии наук. Шествие пройдет по улице Сурганова к часовне.", "Europe/Minsk")
+    assert (ev.venue, ev.address) == ("Академия наук", None)
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")
@@ -618,6 +623,14 @@ VENUES += [
     ("На пикет 5 марта в 12:00 педагоги выстроятся вдоль улицы 50 лет ВЛКСМ с транспарантами.", "улица 50 лет ВЛКСМ"),
     ("The demonstration will take place on March 5 at 3pm outside the Karachi press club.", "press club"),  # the town is the city
     ("The network will hold the vigil Friday at 6pm outside police headquarters.", "police headquarters"),
+    # written after own-28/29's first scoring
+    ("Митинг пройдет 9 марта в 14:00 перед Ж/Д вокзалом Бишкека.", "Ж/Д вокзал Бишкека"),
+    ("Шествие 9 марта в 18:00: маршрут пройдёт от эстрады Верманского сада по улицам Барона и Аспазии.", "эстрада Верманского сада"),
+    ("Схема акции 9 марта в 12:00 включает шествие по набережной Тухачевского, от главного корпуса Педагогического университета.",
+     "главный корпус Педагогического университета"),
+    ("Police denied a request for the march from Kensington Oval to Independence Square on Saturday at 2pm.", "Kensington Oval"),
+    # a street walked along is the place only when nothing else is named
+    ("Митинг пройдет 9 марта по улице Шакарима в 18:05.", "улица Шакарима"),
     ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
 ]
 VENUES += [

@@ -749,6 +749,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     venue_seg = -1
     # "Where:" / "Место проведения" lines say where, whatever else the date line names
     street = None
+    along = None  # a street walked along ('по улице Шакарима'): where, only when nothing else is
     time_first = tsi != best_si and tsi in near and "protest" in kinds[tsi] and _names_other_place(
         seg_places.get(tsi, []), seg_places.get(best_si, []))
     where_lines = [si for si in near if _WHERE_LINE.match(segs[si].text)]
@@ -785,6 +786,9 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         for p in seg_options:
             if p.kind == "street":
                 street = street or p.text
+                continue
+            if p.kind == "along":
+                along = along or p.text
                 continue
             if p.kind == "named":
                 if venue is None and p.text not in city_names and not _is_known_place(p.text):
@@ -823,7 +827,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if vs:
                     venue, venue_city = _clean_venue(vs[0].text, city_names)
                     break
-    address = address or street
+    address = address or street or (along if venue is None else None)
     if venue and address is None and venue_end >= 0:
         after = _STREET_AFTER.match(text[venue_end : venue_end + 80])
         if after:

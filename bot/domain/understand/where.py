@@ -14,7 +14,7 @@ class PlaceMention:
     start: int
     end: int
     text: str
-    kind: str  # venue | address | street (no house number) | named (no place noun) | weak
+    kind: str  # venue | address | street (no house number) | along (a street walked along) | named (no place noun) | weak
 
 
 _EN_NOUNS = (
@@ -70,7 +70,7 @@ _EN_STEPS_OF = re.compile(
 _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # "outside Coed Pella", "in front of Tesco": whatever is named after a word of standing outside
 # is a place, even without a place noun (towns and countries are weeded out by the event)
-_EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves)\b[^.,;\n]{0,25}?\bfrom)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
+_EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves|march|marches|marching|route)\b[^.,;\n]{0,25}?\bfrom)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
@@ -190,7 +190,7 @@ _RU_NOUNS.update({
     "думой": "дума", "стелой": "стела", "аллеей": "аллея", "академией": "академия", "фабрикой": "фабрика",
     "больницей": "больница", "школой": "школа", "библиотекой": "библиотека", "станцией": "станция",
     "зданием": "здание", "собранием": "собрание", "посольством": "посольство", "консульством": "консульство",
-    "министерством": "министерство", "правительством": "здание правительства",
+    "министерством": "министерство", "правительством": "здание правительства", "бульвару": "бульвар",
 })
 # more places Russian protests meet at, in the cases a preposition gives them
 for _nom, _forms in {
@@ -202,6 +202,7 @@ for _nom, _forms in {
     "институт": "института институте институту институтом", "колледж": "колледжа колледже колледжу колледжем",
     "аэропорт": "аэропорта аэропорту аэропорте аэропортом", "обелиск": "обелиска обелиску обелиском",
     "универмаг": "универмага универмаге универмагу универмагом",
+    "эстрада": "эстрады эстраде эстраду эстрадой", "корпус": "корпуса корпусе корпусу корпусом",
 }.items():
     _RU_NOUNS.update({_nom: _nom, **{_f: _nom for _f in _forms.split()}})
 # neuter nouns, whose adjectives end in -ое ('Законодательное собрание')
@@ -216,9 +217,9 @@ _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOU
 _RU_NOUN_AHEAD = "|".join(sorted((n for n in _RU_NOUNS if n.endswith(("ой", "ом", "ем", "ей"))), key=len, reverse=True))
 _RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)(?!(?i:" + _RU_NOUN_AHEAD + r")(?![А-Яа-яЁё]))[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое|ым|им)(?![А-Яа-яЁё])"
 # up to two adjectives: 'Даугавпилсский железнодорожный вокзал', 'Вечного огня'
-_RU_ADJS = _RU_ADJ + r"(?: +(?:и +)?" + _RU_ADJ + r")?"
+_RU_ADJS = r"(?:[Жж]/[Дд]|" + _RU_ADJ + r")(?: +(?:и +)?" + _RU_ADJ + r")?"  # 'у ж/д вокзала
 _RU_VENUE = re.compile(
-    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|вдоль|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|На|В|У|Возле|Около|От|Под стенами) +|[–—] +)"
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|вдоль|по|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|На|В|У|Возле|Около|От|Под стенами) +|[–—] +)"
     r"(?P<v>(?:(?P<adj>" + _RU_ADJS + r") +)?(?P<n>" + _RU_NOUN_RE + r")(?![А-Яа-яЁё])"
     r"(?P<tail>(?: +(?:(?:[А-ЯЁ]\. ?){1,2}[А-ЯЁ][а-яё]+|\d{4} года|\d{1,3} +лет +[А-ЯЁ][\w-]*|(?:культуры|спорта|молод[её]жи|искусств|офицеров|профсоюзов|пионеров|творчества|науки|наук|печати|советов|дружбы народов)(?![А-Яа-яЁё])|(?:администрации|мэрии|правительства|парламента|сейма|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))",
 )
@@ -321,7 +322,8 @@ def _ru_nominative(word: str) -> str:
 
 
 # "от X до Y", "от X … и завершится у Y": a route that starts at X
-_RU_ROUTE_ON = re.compile(r" до | к | ко |заверш\w+|законч\w+|направ\w+|двин\w+|просл\w+|отправ\w+|пройд[её]т (?:по|до|к)")
+_RU_ROUTE_BEFORE = re.compile(r"(?:шестви|маршрут|марш)\w*[^.!?\n]{0,60}$", re.I)  # 'шествие по набережной, от главного корпуса …'
+_RU_ROUTE_ON = re.compile(r" до | к | ко | по (?:улиц|проспект|набережн|бульвар)|заверш\w+|законч\w+|направ\w+|двин\w+|просл\w+|отправ\w+|пройд[её]т (?:по|до|к)")
 _RU_SENTENCE_END = re.compile(r"(?<![А-ЯЁ])(?<!\bим)\. ")  # not after an initial: 'памятник И.В. Курчатову'
 _HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
 _RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их|а|я|ы))(?![А-Яа-яЁё])")
@@ -409,7 +411,8 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
     for m in (scan(_RU_VENUE) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
-        if m.group(0).lstrip("–— ")[:3] in ("от ", "От ") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80):
+        if m.group(0).lstrip("–— ")[:3] in ("от ", "От ") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80) \
+                and not _RU_ROUTE_BEFORE.search(text, max(0, m.start() - 80), m.start()):
             continue  # 'от X до Y' is a route that starts at X; 'в 100 метрах от X' is not a place
         tail = (m.group("tail") or "").strip().rstrip(".,;:")
         named = None
@@ -439,7 +442,11 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             continue
         if noun in _RU_INSIDE and re.match(r"(?:в|во|В|Во)\s", m.group(0)):
             continue  # "согласован в администрации краевого центра", "сообщили в мэрии": who was asked, not where people stand
-        out.append(PlaceMention(m.start("v"), m.end("v"), v, "venue"))
+        along = m.group(0).lstrip("–— ")[:3] in ("по ", "По ")
+        if along and noun not in ("улица", "проспект", "бульвар", "набережная"):
+            continue  # 'по телевидению', 'по решению суда'
+        # 'Митинг пройдет по улице Шакарима': a street walked along is where, when nothing else is
+        out.append(PlaceMention(m.start("v"), m.end("v"), v, "along" if along else "venue"))
     for m in scan(_EN_LOWER_STREET):
         a = m.group("a")
         if _EN_LOWER_STOP.match(a) or any(p.start <= m.start("a") < p.end for p in out):

@@ -608,6 +608,14 @@ def test_a_route_street_is_no_address_beside_a_venue() -> None:
     assert (ev.venue, ev.address) == ("Академия наук", None)
 
 
+def test_a_sentence_a_town() -> None:
+    text = ("В Москве и других городах 6 марта пройдут акции в поддержку политзаключенных.\n\nВ Москве у станции метро «Третьяковская» "
+            "с 15:00 до 18:00 комитет проведет согласованный пикет.\n\nВ Воронеже пикет начнется в 18:00 на площади имени Никитина.")
+    assert [(e.city, _hhmm(e), e.timezone) for e in _events(text, "Europe/Moscow")] == [
+        ("Moscow", "15:00", "Europe/Moscow"), ("Voronezh", "18:00", "Europe/Moscow"),
+    ]
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

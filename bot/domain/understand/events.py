@@ -328,6 +328,11 @@ def extract_events(
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
         debug["city_roll"] = len(roll)
         return _roll_events(base, chosen[0].day, roll), debug
+    by_town = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
+    if by_town:
+        base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
+        debug["town_sentences"] = len(by_town)
+        return _roll_events(base, chosen[0].day, by_town), debug
     for c in chosen:
         sessions = [] if multi else _session_lines(c, segs, kinds, seg_dates, seg_times, seg_places)
         if sessions:
@@ -398,6 +403,32 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention]) -> list
         venue = chunk if 2 < len(chunk) <= 70 and (chunk[0].isupper() or chunk[0].isalpha() and not chunk[0].isascii()) else None
         out.append((h, t, venue))
     return out
+
+
+_TOWN_OPENS = re.compile(r"\s*(?:[«\"]\s*)?(?:В|Во|In|At)\s+$")
+
+
+def _town_sentences(c: _Candidate, segs: list[Segment], starts: list[int], seg_dates: dict[int, list[DateMention]],
+                    seg_times: dict[int, list[TimeMention]], seg_places: dict[int, list[PlaceMention]],
+                    hits: list[CityHit]) -> list[tuple[CityHit, TimeMention, str | None]]:
+    """"В Москве и других городах 6 марта пройдут акции. / В Москве у станции метро … с 15:00 до
+    18:00 … / В Воронеже пикет начнется в 18:00 на площади …": a day without a time of its own,
+    then a sentence a town, each opening with its town and giving its own time and place."""
+    best_si = _seg_index(segs, starts, c.mention.start)
+    if any(not t.other_zone for t in seg_times.get(best_si, ())):
+        return []
+    out: list[tuple[CityHit, TimeMention, str | None]] = []
+    for j in range(best_si + 1, min(len(segs), best_si + 6)):
+        if any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
+            break
+        opener = next((h for h in hits if segs[j].start <= h.start < segs[j].start + 6
+                       and _TOWN_OPENS.fullmatch(segs[j].text[: h.start - segs[j].start])), None)
+        times = [t for t in seg_times.get(j, ()) if not t.other_zone]
+        places = [p for p in seg_places.get(j, ()) if p.kind in ("venue", "address", "named")]
+        if opener is None or not times or not places:
+            continue
+        out.append((opener, times[0], places[0].text))
+    return out if len({h.place.name for h, _, _ in out}) >= 2 else []
 
 
 def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, TimeMention, str | None]]) -> list[ExtractedEvent]:

@@ -616,6 +616,28 @@ def test_a_sentence_a_town() -> None:
     ]
 
 
+def test_one_day_several_towns() -> None:
+    text = ("Власти Москвы разрешили оппозиции провести 21 марта «Марш мира».\n\nСопредседатель партии сообщил, что 21 марта "
+            "оппозиционеры хотят провести «Марши мира» в Екатеринбурге и Новосибирске и других городах.")
+    assert [(e.city, e.timezone, e.all_day) for e in _events(text, "Europe/Moscow")] == [
+        ("Moscow", "Europe/Moscow", True), ("Yekaterinburg", "Asia/Yekaterinburg", True), ("Novosibirsk", "Asia/Novosibirsk", True),
+    ]
+
+
+def test_going_out_and_filling_the_streets_are_protests() -> None:
+    text = "В воскресенье противники строительства храма выйдут к Октябрьской площади, чтобы «обнять» сквер."
+    assert _event(text, "Asia/Yekaterinburg").start.date().isoformat() == "2021-03-07"
+    text = ("More than 50 thousand people are expected to fill the streets of Melbourne tomorrow. Marchers will assemble for a "
+            "10am start at Trades Hall.")
+    ev = _event(text, "Australia/Melbourne")
+    assert (ev.start.date().isoformat(), _hhmm(ev)) == ("2021-03-02", "10:00")
+
+
+def test_the_sources_own_vancouver() -> None:
+    text = "VANCOUVER -- The next anti-racism rally in Vancouver will be a march on Saturday at 4 p.m., as in the US."
+    assert _event(text, "America/Vancouver").timezone == "America/Vancouver"
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

@@ -30,7 +30,7 @@ _CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back 
 # the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
 _OTHER_START = re.compile(r"\b(?:speech|address|press conference|hearing|session|vote|meeting|service|game|match|concert|show)\b[^.,;]{0,20}\b(?:start|starts|begin|begins|open|opens)\b", re.I)
 _FUTURE_TENSE = re.compile(
-    r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|being held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
+    r"\b(?:will|shall|set for|set to|is set|are set|planned|planning|plans? to|to be held|being held|scheduled|upcoming|is due|join|come|please|invited?|tomorrow|tonight|пройд[её]т|состоится|состоятся|соберутся|планиру\w+|хотят провести|намерен\w* провести|собира\w+ провести|будет|будут|начн[её]тся|приглаша\w+|приходите)\b",
     re.I,
 )
 _PAST_TENSE = re.compile(
@@ -353,7 +353,43 @@ def extract_events(
         if more:
             events.extend(more)
             debug["same_day_sentences"] = len(more) + 1
+        towns = [] if multi else _more_towns(built, c, segs, kinds, city_hits)
+        if towns:
+            events.extend(towns)
+            debug["more_towns"] = len(towns)
     return events, debug
+
+
+_IN_TOWN = re.compile(r"(?:\b(?:in|and)|(?<![А-Яа-яЁё])(?:в|во|и))\s+$", re.I)
+
+
+def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],
+                hits: list[CityHit]) -> list[ExtractedEvent]:
+    """"21 сентября оппозиционеры хотят провести «Марши мира» в Екатеринбурге и Новосибирске": a
+    sentence that names the day and calls protests in several towns gives each other town its own
+    event, all day (the text gives their time and place, if at all, elsewhere)."""
+    out: list[ExtractedEvent] = []
+    seen = {base.city}
+    for si in c.seg_ids:
+        k = kinds[si]
+        if "protest" not in k or "past" in k or not ({"call"} & k or _FUTURE_TENSE.search(segs[si].text)):
+            continue
+        inside = [h for h in hits if segs[si].start <= h.start < segs[si].end]
+        towns = [h for h in inside if _IN_TOWN.search(segs[si].text[max(0, h.start - segs[si].start - 6) : h.start - segs[si].start])
+                 and not _BACKGROUND.search(segs[si].text[max(0, h.start - segs[si].start - 110) : h.start - segs[si].start])]
+        if len({h.place.name for h in towns}) < 2:
+            continue
+        for h in towns:
+            if h.place.name in seen:
+                continue
+            seen.add(h.place.name)
+            tz = ZoneInfo(h.place.timezone)
+            out.append(ExtractedEvent(
+                start=datetime.combine(c.day, time(0, 0), tz), end=None, all_day=True, venue=None, address=None,
+                city=h.place.name, country=h.place.country, timezone=h.place.timezone, lat=h.place.lat, lon=h.place.lon,
+                confidence=round(max(0.3, base.confidence - 0.2), 2), cancelled=base.cancelled,
+            ))
+    return out
 
 
 _ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")

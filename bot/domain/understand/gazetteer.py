@@ -427,7 +427,10 @@ def zone_country(zone: str | None) -> str | None:
 
 def _prefer(places: list[Place], countries: set[str], zone: str | None) -> Place | None:
     """Among same-named places: one in a country the text names, else one in the source's own
-    zone, else one in the source's country; None when nothing says which."""
+    zone, else one in the source's country; None when nothing says which. The largest namesake in
+    the source's own zone comes first ('Vancouver' from a Vancouver paper that also names the US)."""
+    if zone and places and places[0].timezone == zone:
+        return places[0]
     for p in places:
         if p.country in countries:
             return p

@@ -40,6 +40,7 @@ CUES = (
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
     cue("protest_noun", "protest", 1, r"\b(?:demonstrate|peaceful (?:gathering|assembly)|dharnas?|gheraos?|rasta roko|rail roko|chakka jam|blockades?|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|(?<!\d )march(?:es)?(?!\s+\d{1,2}(?:st|nd|rd|th)?\b|,?\s+(?:19|20)\d\d)|marching|pickets?|picketed|picketing|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
+    cue("streets", "protest", 1, r"\b(?:fill|flood|hit|take to|pack) the streets\b"),
     # "Protesters will gather at ...": the people of a protest, announced, stand for its noun
     cue("crowd_will", "protest", 1, r"\b(?:protesters|demonstrators|marchers|campaigners|activists|strikers|picketers)\s+(?:will|plan to|are (?:expected|set|planning|due|invited|asked|urged) to|intend to)\s+(?:gather|rally|march|assemble|protest|picket|demonstrate|converge|meet|go|sit)\b"),
     cue("invite", "call", 2, r"\bjoin (?:us|the|our)\b|\battend\b|\bcome (?:to|along)\b|\bturn out\b|\bbe there\b|\bwe urge\b|\bplease hold\b|\bspread the word\b|\bget down to it\b|\ball welcome\b|\bwill you\?"),

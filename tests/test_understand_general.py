@@ -638,6 +638,11 @@ def test_the_sources_own_vancouver() -> None:
     assert _event(text, "America/Vancouver").timezone == "America/Vancouver"
 
 
+def test_hours_and_minutes_in_words() -> None:
+    ev = _event("С 13 часов 30 минут 25 марта в Новороссийске на перекрестке улицы Индустриальной пройдет пикет.", "Europe/Moscow")
+    assert (_hhmm(ev), ev.venue) == ("13:30", "перекресток")
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")
@@ -661,6 +666,9 @@ VENUES += [
     ("Police denied a request for the march from Kensington Oval to Independence Square on Saturday at 2pm.", "Kensington Oval"),
     # a street walked along is the place only when nothing else is named
     ("Митинг пройдет 9 марта по улице Шакарима в 18:05.", "улица Шакарима"),
+    ("The union will lead a protest march against the bill from the Jama Masjid of AMU to the office on Friday at 2pm.", "Jama Masjid of AMU"),
+    ("Marchers will gather at the gardens of the Union Buildings for the march on Friday at 6am.", "Union Buildings"),
+    ("Митинг против закрытия школы на Ленской улице пройдет 9 марта в 12:00 у здания администрации района.", "здание администрации"),
     ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
 ]
 VENUES += [

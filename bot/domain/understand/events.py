@@ -25,6 +25,7 @@ _ELSEWHERE = re.compile(r"\b(?:закончит\w*|заверш\w*|march(?:es)? 
 _TRAVEL = re.compile(r"\b(?:coaches|(?:by|a|the|our) coach\b|coach (?:from|to|will|is|leaves|departs)|pick[- ]?up|travel(?:ling)?|(?-i:transport)|trains? (?:leaves?|departs?)|coach(?:es)? (?:leaves?|departs?)|branch (?:is )?meeting|meet(?:ing)? (?:at \S+ )?(?:to|and) travel|автобус\w*|трансфер\w*|выезд\w*)\b", re.I)
 _CANCELLED = re.compile(r"\b(?:cancel+ed|called off|postponed|отмен[её]н\w*|отменил\w*|перенесен\w*)\b", re.I)
 _START_CUE = re.compile(r"\b(?:start|starts|begin|begins|assembl\w+|gather\w*|meet at|mass(?:ing)?[- ]?up|assembly point|meeting point|muster\w*|начало|начн\w+|начать\w*|сбор\w*)\b|^\s*(?:время|when|time)\s*[:—–-]", re.I)
+_HELD_AT = re.compile(r"(?<![А-Яа-яЁё])(?:пройд[её]т|состоится|состоятся)(?![А-Яа-яЁё])|\b(?:will (?:take place|be held)|is being held)\b", re.I)
 _CHANGE_WORD = re.compile(r"moved|changed|brought|put back|now|postponed|rescheduled|перенес", re.I)
 _CHANGED = re.compile(r"(?:\b(?:moved to|changed to|brought forward to|put back to|(?:will|would) now (?:begin|start|take place|be held|gather|assemble)|postponed to|rescheduled (?:to|for))\b|(?<![А-Яа-яЁё])перенес[её]?н\w* на)[^.;!?\n]{0,60}$", re.I)
 # the start of something else: "expect Gov. Bill Richardson's State of the State speech to start around 1 p.m."
@@ -835,6 +836,12 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         if usable is None:
             continue
         seg_options = [p for p in seg_places.get(si, []) if p.start >= segs[si].start + usable]
+        held = _HELD_AT.search(segs[si].text) if len(seg_options) > 1 else None
+        if held:
+            # "Митинг против закрытия школы на Ленской улице пройдет сегодня у здания администрации":
+            # the place after "пройдет" is where; one before it belongs to what the protest is about
+            cut = segs[si].start + held.end()
+            seg_options = [p for p in seg_options if p.start >= cut] + [p for p in seg_options if p.start < cut]
         gathering = _ASSEMBLY_WORD.search(text, segs[si].start, t.start) if t is not None and si == tsi else None
         if gathering and t is not None and venue is None and address is None:
             # "Участники начнут собираться перед ТЮЗом в 13.00": where people assemble, even by a bare name

@@ -349,7 +349,8 @@ def find_times(text: str) -> list[TimeMention]:
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
     for m in scan(_HOUR_WORD, text, low):
         if free(m.start(), m.end()):
-            out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), 0))
+            # "С 13 часов 30 минут": the minutes written out as well
+            out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), int(m.group("m") or 0)))
             taken.append((m.start("h"), m.end()))
     for m in scan(_GATHER_HOUR, text, low) if any(w in low for w in _GATHER_WORDS) else ():
         if free(m.start("h"), m.end("h")):
@@ -414,7 +415,7 @@ _GATHER_HOUR = re.compile(
     r"(?![\d:,]|\.\d|\s*(?:a\.?m|p\.?m|o['\u2019]clock|час|ч\b|утра|вечера|дня|ноч|%|percent|people|человек|members))",
     re.I,
 )
-_HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?!\s*(?:до|[-–]))", re.I)
+_HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?:\s+(?P<m>[0-5]?\d)\s+минут\w*)?(?!\s*(?:до|[-–]))", re.I)
 
 _RU_HOUR_WORDS = {
     "час": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,

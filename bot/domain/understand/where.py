@@ -70,7 +70,7 @@ _EN_STEPS_OF = re.compile(
 _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|in|on)\s+(?P<v>The\s+[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)\b")
 # "outside Coed Pella", "in front of Tesco": whatever is named after a word of standing outside
 # is a place, even without a place noun (towns and countries are weeded out by the event)
-_EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves|march|marches|marching|route)\b[^.,;\n]{0,25}?\bfrom)\s+(?:the\s+)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
+_EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves|march|marches|marching|route)\b[^.,;\n]{0,60}?\bfrom)\s+(?:the\s+)?(?:(?:gardens|steps|grounds|lawns?|front|foot) of (?:the\s+)?)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
 _BAD_VENUE = re.compile(
@@ -203,6 +203,7 @@ for _nom, _forms in {
     "аэропорт": "аэропорта аэропорту аэропорте аэропортом", "обелиск": "обелиска обелиску обелиском",
     "универмаг": "универмага универмаге универмагу универмагом",
     "эстрада": "эстрады эстраде эстраду эстрадой", "корпус": "корпуса корпусе корпусу корпусом",
+    "перекресток": "перекрестке перекрестка перекрестку", "перекрёсток": "перекрёстке перекрёстка перекрёстку",
 }.items():
     _RU_NOUNS.update({_nom: _nom, **{_f: _nom for _f in _forms.split()}})
 # neuter nouns, whose adjectives end in -ое ('Законодательное собрание')

@@ -643,6 +643,16 @@ def test_hours_and_minutes_in_words() -> None:
     assert (_hhmm(ev), ev.venue) == ("13:30", "перекресток")
 
 
+def test_ufa_and_adjectives_in_tsk() -> None:
+    ev = _event("Пикет 1 марта пройдёт по адресу: г. Уфа, ул. Кирова д. 1, с 15:00 до 16:00.")
+    assert (ev.city, ev.timezone) == ("Ufa", "Asia/Yekaterinburg")
+    # 'Донецкой … республики' is an adjective, not the town: the title's Simferopol stands
+    text = ("В Симферополе пройдёт митинг-концерт\n\nВ парке им. Гагарина 3 марта с 17:00 до 19:00 состоится митинг-концерт "
+            "в поддержку вхождения Донецкой и Луганской народных республик.")
+    assert _event(text, "Europe/Simferopol").city == "Simferopol"
+    assert _event("Пикет 1 марта в 12:00. Путин, вон!", "Europe/Moscow").city is None  # a word, no town
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")

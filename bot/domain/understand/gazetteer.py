@@ -34,6 +34,9 @@ _EXTRA_ALIASES = {
     "New York": "New York City",
     "NYC": "New York City",
     "Жанаозен": "Zhanaozen",
+    # a three-letter name is too like a word to index from the gazetteer's alternates ('Вон', 'Ком'):
+    # the ones that are towns people write about, in their cases
+    "Уфа": "Ufa", "Уфе": "Ufa", "Уфы": "Ufa", "Уфу": "Ufa", "Уфой": "Ufa",
     "Алма-Ата": "Almaty",
     "Kiev": "Kyiv",
     "Киев": "Kyiv",
@@ -614,7 +617,7 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             before = text[max(0, start - 10) : start]
             if before.endswith(("«", '"')) and _QUOTE_CLOSES.match(text, end):
                 break  # «Сокольники», «Салават Купере»: a park, a district or a company, not the town
-            if "-" not in cand and re.search(r"(?:ском|ской|ского|скому|ским|ских)$", cand):
+            if "-" not in cand and re.search(r"[сц](?:ком|кой|кого|кому|ким|ких)$", cand):
                 break  # 'на Буденновском' is an avenue named after the town
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
                 break  # 'Нового величия' is an adjective, not Novi

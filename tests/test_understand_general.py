@@ -653,6 +653,11 @@ def test_ufa_and_adjectives_in_tsk() -> None:
     assert _event("Пикет 1 марта в 12:00. Путин, вон!", "Europe/Moscow").city is None  # a word, no town
 
 
+def test_the_last_minute_ends_something() -> None:
+    ev = _event("The rally will be held at Dataran Merdeka, starting from 2pm on Aug 29 to 11:59pm Aug 30.", "Asia/Kuala_Lumpur")
+    assert (ev.start.date().isoformat(), _hhmm(ev)) == ("2021-08-29", "14:00")
+
+
 def test_an_organisation_named_like_a_place() -> None:
     text = ("Affordability Action Hub, an umbrella group of housing groups, is organizing the rally, which is taking place today "
             "from 2pm to 5pm at the Jack Poole Plaza.")
@@ -678,6 +683,7 @@ VENUES += [
     ("Митинг пройдет 9 марта по улице Шакарима в 18:05.", "улица Шакарима"),
     ("The union will lead a protest march against the bill from the Jama Masjid of AMU to the office on Friday at 2pm.", "Jama Masjid of AMU"),
     ("Marchers will gather at the gardens of the Union Buildings for the march on Friday at 6am.", "Union Buildings"),
+    ("Сбор участников митинга 9 марта в 14:00 в вестибюле метро «Горьковская».", "вестибюль метро «Горьковская»"),
     ("Митинг против закрытия школы на Ленской улице пройдет 9 марта в 12:00 у здания администрации района.", "здание администрации"),
     ("Meanwhile, the bloc urged people to join protests at the EDSA Shrine on 3 March at 4pm.", "EDSA Shrine"),
 ]

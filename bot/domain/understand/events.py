@@ -167,6 +167,7 @@ def extract_events(
     # a clock time glued to a year is a page stamp ("25 сентября 2015 | 15:25"), not a start
     times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
              and not _TIME_THEN_DATE.match(text, t.end)
+             and (t.hour % 24, t.minute) != (23, 59)  # "to 11:59pm Aug 30": the last minute ends something
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
     places = find_places(text, _place_spans(segs, starts, dates, kinds))

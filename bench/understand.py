@@ -32,7 +32,7 @@ DEFAULT_DATA = Path("/work/shared/data")
 FIXTURES = ROOT / "tests" / "fixtures" / "understand"
 # Our own labelled sets, in the order they were made. Each was committed before it was first
 # scored (docs/bench-understand.md has the commits and the first scorings): own-1 … own-9 by the
-# person who also wrote the rules; own-10 … own-19 (even English, odd Russian) by separate
+# person who also wrote the rules; own-10 … own-33 (even English, odd Russian) by separate
 # labellers who never saw or ran the extractor, a pair at a time, each pair scored once before
 # the rules written from the previous pair's misses were looked at again.
 OWN_SETS = {"own-1": FIXTURES / "labelled.jsonl"} | {

@@ -325,16 +325,14 @@ def extract_events(
     multi = len(chosen) > 1
     chosen.sort(key=lambda c: c.mention.start)
     events: list[ExtractedEvent] = []
+    # one protest day held town by town: a list ("Adelaide 3pm, …; Brisbane 2pm, …"), else a sentence a town
     roll = _city_roll(text, city_hits, times) if not multi else []
-    if roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500:
+    if not (roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500):
+        roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
+    if roll:
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
-        debug["city_roll"] = len(roll)
+        debug["town_by_town"] = len(roll)
         return _roll_events(base, chosen[0].day, roll), debug
-    by_town = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
-    if by_town:
-        base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
-        debug["town_sentences"] = len(by_town)
-        return _roll_events(base, chosen[0].day, by_town), debug
     for c in chosen:
         sessions = [] if multi else _session_lines(c, segs, kinds, seg_dates, seg_times, seg_places)
         if sessions:

@@ -65,8 +65,8 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
 
 
 _PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigil|demonstration|picket|walkout|strike)\b", re.I)
-# the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
 _OWN_DAY_NEXT = re.compile(r"\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b", re.I)
+# the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
 _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
@@ -252,7 +252,7 @@ def extract_events(
         if "nonprotest" in k and "protest" not in k:
             score -= 2
             why.append("not-protest")
-        if d.kind == "relative" and re.fullmatch(r"(?i:today)", text[d.start : d.end]) and not seg_times.get(si) \
+        if d.kind == "relative" and text[d.start : d.end].lower() == "today" and not seg_times.get(si) \
                 and not seg_places.get(si) and not _TODAY_OPENS.match(segs[si].text):
             # "… is unacceptable today": a bare 'today' inside a sentence is as often 'nowadays'
             score -= 1.25
@@ -332,7 +332,7 @@ def extract_events(
     if roll:
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
         debug["town_by_town"] = len(roll)
-        return _roll_events(base, chosen[0].day, roll), debug
+        return [_town_event(base, chosen[0].day, h.place, t, venue, base.confidence) for h, t, venue in roll], debug
     for c in chosen:
         sessions = [] if multi else _session_lines(c, segs, kinds, seg_dates, seg_times, seg_places)
         if sessions:
@@ -383,12 +383,7 @@ def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds:
             if h.place.name in seen:
                 continue
             seen.add(h.place.name)
-            tz = ZoneInfo(h.place.timezone)
-            out.append(ExtractedEvent(
-                start=datetime.combine(c.day, time(0, 0), tz), end=None, all_day=True, venue=None, address=None,
-                city=h.place.name, country=h.place.country, timezone=h.place.timezone, lat=h.place.lat, lon=h.place.lon,
-                confidence=round(max(0.3, base.confidence - 0.2), 2), cancelled=base.cancelled,
-            ))
+            out.append(_town_event(base, c.day, h.place, None, None, round(max(0.3, base.confidence - 0.2), 2)))
     return out
 
 
@@ -467,23 +462,22 @@ def _town_sentences(c: _Candidate, segs: list[Segment], starts: list[int], seg_d
     return out if len({h.place.name for h, _, _ in out}) >= 2 else []
 
 
-def _roll_events(base: ExtractedEvent, day: date, roll: list[tuple[CityHit, TimeMention, str | None]]) -> list[ExtractedEvent]:
-    events: list[ExtractedEvent] = []
-    for h, t, venue in roll:
-        tz = ZoneInfo(h.place.timezone)
-        start = datetime.combine(day, time(t.hour % 24, t.minute), tz)
-        end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz) if t.end_hour is not None else None
-        events.append(ExtractedEvent(
-            start=start, end=end, all_day=False, venue=venue, address=None, city=h.place.name,
-            country=h.place.country, timezone=h.place.timezone, lat=h.place.lat, lon=h.place.lon,
-            confidence=base.confidence, cancelled=base.cancelled,
-        ))
-    return events
+def _town_event(base: ExtractedEvent, day: date, place: Place, t: TimeMention | None, venue: str | None,
+                confidence: float) -> ExtractedEvent:
+    """One of a text's protests held in its own town, in that town's zone (all day without a time)."""
+    tz = ZoneInfo(place.timezone)
+    start = datetime.combine(day, time(t.hour % 24, t.minute) if t is not None else time(0, 0), tz)
+    end = datetime.combine(day, time(t.end_hour % 24, t.end_minute or 0), tz) if t is not None and t.end_hour is not None else None
+    return ExtractedEvent(
+        start=start, end=end, all_day=t is None, venue=venue, address=None, city=place.name,
+        country=place.country, timezone=place.timezone, lat=place.lat, lon=place.lon,
+        confidence=confidence, cancelled=base.cancelled,
+    )
 
 
 _BOUND_BEFORE = re.compile(r"(?:\b(?:after|until|till|before|no later than|conclude[sd]? on|ends? on)|(?<![А-Яа-яЁё])(?:после|до|не позднее))\s+(?:the\s+)?$", re.I)
 _ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|ой|ье|ое)|the (?:first|second|third)(?: one)?)\b", re.I)
-_TODAY_OPENS = re.compile(r"\s*(?:[\"«“]\s*)?(?:today|сегодня)\b", re.I)
+_TODAY_OPENS = re.compile(r"\s*(?:[\"“]\s*)?today\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
 

@@ -522,11 +522,20 @@ def _first_words() -> frozenset[str]:
     return frozenset(key.split(" ", 1)[0] for key in _index().latin)
 
 
+def _foreign_namesake(place: Place, home: str | None, known: set[str], strong: bool) -> bool:
+    """A town abroad, in a country the text never names, too small to be meant unless the text
+    puts something "in" it: in a source with a home country, the word is likely something else."""
+    return bool(home) and place.country != home and place.country not in known and (
+        place.population < 100_000 or place.population < 1_000_000 and not strong
+    )
+
+
 def find_cities(text: str, countries: list[str] | None = None, zone: str | None = None) -> list[CityHit]:
     """Cities named in the text, in order, each resolved to one gazetteer place; `zone` (the
     source's timezone) settles a name several towns share when the text does not."""
     idx = _index()
     known = set(countries or ())
+    home = zone_country(zone)
     hits: list[CityHit] = []
     resolved: dict[str, Place] = {}
     for m in _LATIN_RUN.finditer(text):
@@ -577,10 +586,7 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             if key in resolved and not sure:
                 place = resolved[key]
             resolved[key] = place
-            home = zone_country(zone)
-            if home and not sure and place.country != home and place.country not in known and (
-                place.population < 100_000 or place.population < 1_000_000 and not _STRONG_BEFORE.search(before)
-            ):
+            if not sure and _foreign_namesake(place, home, known, bool(_STRONG_BEFORE.search(before))):
                 # a foreign namesake ('Woodbridge' in a Suffolk post, 'Hub' or 'Metro' in a Canadian or
                 # South African one): the source's zone says more, unless the text puts it "in" that town
                 continue
@@ -627,10 +633,7 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:
                 break
-            home = zone_country(zone)
-            if home and place.country != home and place.country not in known and (
-                place.population < 100_000 or place.population < 1_000_000 and not strong
-            ):
+            if _foreign_namesake(place, home, known, strong):
                 break  # 'Президента и Камина' in a Kyiv paper: a surname, not the town in Congo
             hits.append(CityHit(place, start, end, strong))
             skip_until = end

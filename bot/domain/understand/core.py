@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,11 +11,18 @@ from zoneinfo import ZoneInfo
 from .classify import decide, score_text
 from .events import extract_events
 from .figures import extract_figures
-from .gazetteer import find_adjective_cities, find_cities, find_countries, lookup_city
+from .gazetteer import (
+    find_adjective_cities,
+    find_cities,
+    find_countries,
+    is_country_adjective,
+    lookup_city,
+)
 from .lexicon import Lexicon
 from .lexicon_en import LEXICON as EN
 from .lexicon_ru import LEXICON as RU
 from .model import ExtractedEvent, Understanding
+from .regions import area_zone, find_regions
 from .text import clean, guess_lang, segments
 
 LEXICONS: dict[str, Lexicon] = {"en": EN, "ru": RU}
@@ -25,6 +33,13 @@ def _zone(name: str | None) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except Exception:  # unknown or malformed zone names fall back to UTC
         return ZoneInfo("UTC")
+
+
+def _in_zone(event: ExtractedEvent, zone: str) -> ExtractedEvent:
+    """The same wall-clock event in another zone: the one of the region or country it is in."""
+    tz = ZoneInfo(zone)
+    end = event.end.replace(tzinfo=tz) if event.end is not None else None
+    return replace(event, start=event.start.replace(tzinfo=tz), end=end, timezone=zone)
 
 
 _SCRIPT = {"en": re.compile(r"[A-Za-z]{3}"), "ru": re.compile(r"[А-Яа-яЁё]{3}")}
@@ -83,12 +98,19 @@ def _understand(
     published_day = published.astimezone(zone).date() if published is not None else None
     scores, kinds = score_text(body, segs, lexicons, title_end, published_day.year if published_day else None)
     countries = find_countries(body)
-    hits = find_cities(body, countries, zone_name)
+    regions = find_regions(body)
+    hits = find_cities(body, countries, zone_name, frozenset((r.country, r.admin1) for r in regions))
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
     if scores.get("protest") > 0 or scores.get("call") > 0:
         weak = find_adjective_cities(body)
+        if regions:
+            # "Ukrainian Manitobans": a country's adjective says less than the region the text names
+            weak = [h for h in weak if h.place.country == regions[0].country or not is_country_adjective(body[h.start : h.end])]
         events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end, weak)
+        area = area_zone(regions, countries, zone_name)
+        if area is not None:
+            events = [_in_zone(e, area) if e.city is None and e.timezone == zone_name else e for e in events]
     strength = max((e.confidence for e in events), default=0.0)
     category, values = decide(scores, bool(events), strength)
     if ics_event:

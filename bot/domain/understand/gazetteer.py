@@ -428,10 +428,15 @@ def zone_country(zone: str | None) -> str | None:
     return max(count, key=lambda c: count[c]) if count else None
 
 
-def _prefer(places: list[Place], countries: set[str], zone: str | None) -> Place | None:
-    """Among same-named places: one in a country the text names, else one in the source's own
-    zone, else one in the source's country; None when nothing says which. The largest namesake in
-    the source's own zone comes first ('Vancouver' from a Vancouver paper that also names the US)."""
+def _prefer(places: list[Place], countries: set[str], zone: str | None,
+            regions: frozenset[tuple[str, str]] = frozenset()) -> Place | None:
+    """Among same-named places: one in a region the text names ('Murray' in a Kentucky story),
+    else one in a country it names, else one in the source's own zone, else one in the source's
+    country; None when nothing says which. The largest namesake in the source's own zone comes
+    first ('Vancouver' from a Vancouver paper that also names the US)."""
+    for p in places if regions else ():
+        if (p.country, p.admin1) in regions:
+            return p
     if zone and places and places[0].timezone == zone:
         return places[0]
     for p in places:
@@ -449,7 +454,7 @@ def _prefer(places: list[Place], countries: set[str], zone: str | None) -> Place
 
 
 def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: set[str],
-          zone: str | None = None) -> tuple[Place, bool]:
+          zone: str | None = None, regions: frozenset[tuple[str, str]] = frozenset()) -> tuple[Place, bool]:
     """Choose among same-named places: a following state or country, then one in a country the
     text names, then one where the source is (its timezone, then its country), then the most
     populous."""
@@ -468,7 +473,7 @@ def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: se
                 for p in places:
                     if p.country == iso:
                         return p, True
-    return _prefer(places, countries, zone) or places[0], False
+    return _prefer(places, countries, zone, regions) or places[0], False
 
 
 @lru_cache(maxsize=1)
@@ -530,9 +535,11 @@ def _foreign_namesake(place: Place, home: str | None, known: set[str], strong: b
     )
 
 
-def find_cities(text: str, countries: list[str] | None = None, zone: str | None = None) -> list[CityHit]:
-    """Cities named in the text, in order, each resolved to one gazetteer place; `zone` (the
-    source's timezone) settles a name several towns share when the text does not."""
+def find_cities(text: str, countries: list[str] | None = None, zone: str | None = None,
+                regions: frozenset[tuple[str, str]] = frozenset()) -> list[CityHit]:
+    """Cities named in the text, in order, each resolved to one gazetteer place; the regions the
+    text names (country and first-level code) and `zone` (the source's timezone) settle a name
+    several towns share."""
     idx = _index()
     known = set(countries or ())
     home = zone_country(zone)
@@ -582,7 +589,7 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             if (re.match(r"^ [A-Z][a-z]", after) or phrase.isupper() and re.match(r"^ [A-Z]{3,}\b(?!['\u2019])", after)) \
                     and not _NOT_A_SURNAME.match(after) and idx.latin[key][0].population < 1_000_000 and not institution:
                 continue  # "David Hillman", "GEORGE BUSH": a first name, not the town in Panama or South Africa
-            place, sure = _pick(idx.latin[key], text, after, idx, known, zone)
+            place, sure = _pick(idx.latin[key], text, after, idx, known, zone, regions)
             if key in resolved and not sure:
                 place = resolved[key]
             resolved[key] = place
@@ -628,7 +635,7 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             if " " not in cand and "-" not in cand and re.search(r"(?:ого|его|ому|ему)$", cand) and len(_cyr_key(cand)) < 6:
                 break  # 'Нового величия' is an adjective, not Novi
             strong = bool(_STRONG_BEFORE.search(before))
-            place = _prefer(places, known, zone) or places[0]
+            place = _prefer(places, known, zone, regions) or places[0]
             if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong and place.population < 1_000_000:
                 break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:

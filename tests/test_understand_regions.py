@@ -103,3 +103,11 @@ def test_a_bare_name_in_the_time_sentence_needs_at() -> None:
     text = "Groups planned marches in Denver on Saturday.\n\nThey organized the Silence in Solidarity march at 10 a.m."
     u = understand(text, published=PUBLISHED)
     assert u.events and u.events[0].venue != "Solidarity"
+
+
+def test_another_day_announced_with_its_own_place_but_no_time() -> None:
+    text = ("The opposition will rally on Saturday at 3 p.m. in Liberty Square. He said that a march will be "
+            "conducted tomorrow and will launch from Circus Square.")
+    u = understand(text, published=PUBLISHED)
+    got = sorted((e.start.date().isoformat(), None if e.all_day else e.start.strftime("%H:%M"), e.venue) for e in u.events)
+    assert got == [("2021-03-02", None, "Circus Square"), ("2021-03-06", "15:00", "Liberty Square")]

@@ -300,12 +300,12 @@ def extract_events(
         ) and si not in chosen[0].seg_ids:
             chosen.append(c)
             continue
-        first_si = _seg_index(segs, starts, chosen[0].mention.start)
-        if score >= 4 and not own_time and not any(not t.other_zone for t in seg_times.get(first_si, ())) and {
+        if score >= 4 and not own_time and {
             "protest", "call"} <= kinds[si] and (seg_places.get(si) or _THERE.search(segs[si].text) and seg_places.get(si - 1)) \
                 and si not in chosen[0].seg_ids and "past" not in kinds[si]:
-            # "5 июля там пройдет митинг профсоюзов … 1 июля в сквере встретятся сторонники …": days
-            # without clock times, each announced with its own place, are as many protests
+            # "5 июля там пройдет митинг профсоюзов … 1 июля в сквере встретятся сторонники …", "a
+            # march will be conducted tomorrow and will launch from Circus square": a day without a
+            # clock time, announced with its own place, is a protest of its own
             chosen.append(c)
             continue
         # "17 ноября – у входа в …; 18-го – у проходной …", "on Saturday 22 February between 11am

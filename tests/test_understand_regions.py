@@ -111,3 +111,11 @@ def test_another_day_announced_with_its_own_place_but_no_time() -> None:
     u = understand(text, published=PUBLISHED)
     got = sorted((e.start.date().isoformat(), None if e.all_day else e.start.strftime("%H:%M"), e.venue) for e in u.events)
     assert got == [("2021-03-02", None, "Circus Square"), ("2021-03-06", "15:00", "Liberty Square")]
+
+
+@pytest.mark.parametrize("country", ["Palestine", "Lebanon", "Jamaica", "Armenia"])
+def test_a_country_name_is_not_a_town_of_that_name_abroad(country: str) -> None:
+    u = understand(f"Solidarity with {country}: rally at City Hall on Saturday at 2pm.", published=PUBLISHED)
+    assert u.events and u.events[0].city is None
+    u = understand("Rally for Palestine in Palestine, Texas on Saturday at 2pm.", published=PUBLISHED)
+    assert (u.events[0].city, u.events[0].timezone) == ("Palestine", "America/Chicago")

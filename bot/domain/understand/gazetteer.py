@@ -605,6 +605,8 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 continue  # "Hyde Park" in a London text is the park
             if key in idx.states and key != "new york" and not sure:
                 continue  # "Oregon", "Nevada": a state, not the small town of its name
+            if key in idx.countries and idx.countries[key] != place.country and not sure:
+                continue  # "Palestine", "Lebanon", "Jamaica": the country, not a town of its name abroad
             if key in idx.alt_only and not (sure or _STRONG_BEFORE.search(before)):
                 continue  # "Lone demo": an English word that is some city's other name
             hits.append(CityHit(place, start, end, strong))

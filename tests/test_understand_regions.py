@@ -119,3 +119,16 @@ def test_a_country_name_is_not_a_town_of_that_name_abroad(country: str) -> None:
     assert u.events and u.events[0].city is None
     u = understand("Rally for Palestine in Palestine, Texas on Saturday at 2pm.", published=PUBLISHED)
     assert (u.events[0].city, u.events[0].timezone) == ("Palestine", "America/Chicago")
+
+
+def test_russian_words_and_names_that_are_towns_abroad() -> None:
+    from bot.domain.understand.gazetteer import find_cities
+
+    # 'Более' is Bol in Chad; 'Сергей' before a surname is no town
+    text = "Более 300 человек выйдут на митинг. Сергей Конбеевского поддержали жители Красноярска."
+    assert [h.place.name for h in find_cities(text)] == ["Krasnoyarsk"]
+    # a town in the genitive before a first name stays a town
+    text = "Как заявил секретарь обкома Тюмени Александр Черепанов, митинг пройдет в субботу."
+    assert [h.place.name for h in find_cities(text)] == ["Tyumen"]
+    # a town abroad with "в" before it is still found
+    assert [h.place.name for h in find_cities("Акция пройдет в Праге в субботу.")] == ["Prague"]

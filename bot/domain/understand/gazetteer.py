@@ -352,6 +352,9 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+_NAME_THEN_SURNAME = re.compile(
+    r" [А-ЯЁ][а-яё]+(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая|ского|цкого|ову|еву|ину|ым)(?![А-Яа-яЁё])"
+)
 _QUOTE_CLOSES = re.compile(r"[^«»\"\n]{0,30}[»\"]")
 _RU_REGION_STEMS = {"южноуральск", "уральск", "приморск", "сибирск", "кавказск", "подмосковск", "дальневосточн", "северокавказск", "заполярн"}
 _RU_NAMED_PLACE = re.compile(r" +(?:пруд|площад|улиц|проспект|парк|сквер|бульвар|переул|набережн|шоссе|ворот)", re.I)
@@ -641,6 +644,12 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             if n > 0 and text[cyr_words[n - 1].end() : start] == " " and not strong and place.population < 1_000_000:
                 break  # 'Эдуард Иванов': a surname, not Ivanovo (big cities are rarely surnames: «Защитим Нижний!»)
             if place.population < 50_000 and not strong:
+                break
+            if not strong and place.population < 1_000_000 and (
+                place.country not in _RU_SPEAKING or " " not in cand and _NAME_THEN_SURNAME.match(text, end)
+            ):
+                # 'Более' is no town in Chad, 'Сергей Конбеевский' no town in Ukraine: in Russian, a town
+                # abroad or one before a surname needs "в", "из" or "город" before it
                 break
             if _foreign_namesake(place, home, known, strong):
                 break  # 'Президента и Камина' in a Kyiv paper: a surname, not the town in Congo

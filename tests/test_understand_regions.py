@@ -132,3 +132,19 @@ def test_russian_words_and_names_that_are_towns_abroad() -> None:
     assert [h.place.name for h in find_cities(text)] == ["Tyumen"]
     # a town abroad with "в" before it is still found
     assert [h.place.name for h in find_cities("Акция пройдет в Праге в субботу.")] == ["Prague"]
+
+
+def test_regions_on_different_clocks_give_no_zone() -> None:
+    text = "Marchers will rally against Arizona's new law on Saturday at 10 a.m. at Olympic Boulevard, California activists said."
+    u = understand(text, published=PUBLISHED)
+    assert u.events and u.events[0].timezone == "UTC"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Rally at Federal Plaza, Dearborn & Jackson, on Wednesday at 6 p.m.",
+     "Vigil on Wednesday at 5:30 p.m. at the corner of Franklin and Grove Streets."],
+)
+def test_a_street_corner_is_not_a_town(text: str) -> None:
+    u = understand(text, published=PUBLISHED)
+    assert u.events and u.events[0].city is None and u.events[0].timezone == "UTC"

@@ -352,6 +352,8 @@ def find_adjective_cities(text: str) -> list[CityHit]:
 
 
 _CYR_ANY = re.compile(r"[а-яё]", re.I)
+_CORNER_AFTER = re.compile(r"^ ?& ?[A-Z]|^ (?:and|&) [A-Z][a-z]+ (?:[Ss]treets|Sts)\b")
+_CORNER_BEFORE = re.compile(r"(?:\b[A-Z][a-z]+ ?& ?|\b(?:[Cc]orner|[Ii]ntersection|cnr\.?) of (?:[A-Z][a-z]+ (?:and|&) )?|\bcnr\.? )$")
 _NAME_THEN_SURNAME = re.compile(
     r" [А-ЯЁ][а-яё]+(?:ов|ев|ёв|ин|ын|ский|цкий|ова|ева|ина|ына|ская|цкая|ского|цкого|ову|еву|ину|ым)(?![А-Яа-яЁё])"
 )
@@ -608,6 +610,8 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 continue  # "Hyde Park" in a London text is the park
             if key in idx.states and key != "new york" and not sure:
                 continue  # "Oregon", "Nevada": a state, not the small town of its name
+            if not sure and (_CORNER_AFTER.match(after) or _CORNER_BEFORE.search(text, max(0, start - 40), start)):
+                continue  # "Dearborn & Jackson", "the corner of Franklin and Grove": streets, not towns
             if key in idx.countries and idx.countries[key] != place.country and not sure:
                 continue  # "Palestine", "Lebanon", "Jamaica": the country, not a town of its name abroad
             if key in idx.alt_only and not (sure or _STRONG_BEFORE.search(before)):

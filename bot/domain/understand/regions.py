@@ -179,11 +179,13 @@ def country_zone(country: str) -> str | None:
 
 
 def area_zone(regions: list[Region], countries: list[str], source_zone: str) -> str | None:
-    """The zone of an event whose town the text does not name: the region it names first, else
-    the one country it names when that country keeps one clock and the source has no zone of its
-    own (a Moscow paper that names Ukraine may still be writing about Moscow)."""
+    """The zone of an event whose town the text does not name: that of the regions it names when
+    they keep one clock (a Los Angeles march against Arizona's law names two that do not: no
+    guess), else that of the one country it names when that country keeps one clock and the
+    source has no zone of its own (a Moscow paper that names Ukraine may be writing about Moscow)."""
     if regions:
-        return regions[0].timezone
+        zones = {r.timezone for r in regions}
+        return regions[0].timezone if len(zones) == 1 else None
     if source_zone == "UTC" and len(countries) == 1:
         return country_zone(countries[0])
     return None

@@ -148,3 +148,26 @@ def test_regions_on_different_clocks_give_no_zone() -> None:
 def test_a_street_corner_is_not_a_town(text: str) -> None:
     u = understand(text, published=PUBLISHED)
     assert u.events and u.events[0].city is None and u.events[0].timezone == "UTC"
+
+
+def test_an_event_pages_place_lines_above_its_date_line() -> None:
+    text = ("Welcome Refugees - Peace Rally and March, Sydney\n\nBelmore Park\nHay St\nHaymarket, NSW 2000\n"
+            "Google map and directions\nApril 05, 2020 at 2:00pm - 5pm\n\nSpeakers include: Craig Foster")
+    e = understand(text, published=datetime(2020, 1, 20)).events[0]
+    assert (e.venue, e.address, e.city, e.start.strftime("%H:%M")) == ("Belmore Park", "Hay St, Haymarket", "Sydney", "14:00")
+    # a date inside a paragraph does not reach up to the lines above it
+    text = "Belmore Park\n\nWe have marched before. On April 5 we will rally again at 2pm."
+    e = understand(text, published=datetime(2020, 1, 20)).events[0]
+    assert e.venue is None
+
+
+@pytest.mark.parametrize(
+    ("text", "venue"),
+    [
+        ("A Canadians Against Proroguing Parliament Rally is planned for Halifax on Saturday at 1 p.m. at Province House.",
+         "Province House"),
+        ("On 26 August on Friday 8am, behind Rainbow Towers, NERA is holding its march.", "Rainbow Towers"),
+    ],
+)
+def test_an_events_own_name_is_no_place(text: str, venue: str) -> None:
+    assert [e.venue for e in understand(text, published=datetime(2016, 8, 20)).events] == [venue]

@@ -115,19 +115,25 @@ class _Candidate:
 _STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пл|просп|пер|наб|б-р|пр-т|им)\.?|\b(?:улиц|проспект|площад|переул|бульвар|набережн|имени)[а-яё]*)\s*$", re.I)
 
 
+def _own_line(text: str, seg: Segment) -> bool:
+    """A segment that is a whole line of the text."""
+    return (seg.start == 0 or text[seg.start - 1] == "\n") and (seg.end >= len(text) or text[seg.end : seg.end + 1] in ("\n", ""))
+
+
 def _names_street(text: str, h: CityHit) -> bool:
     """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's."""
     return bool(_STREET_BEFORE.search(text[max(0, h.start - 14) : h.start]))
 
 
-def _place_spans(segs: list[Segment], starts: list[int], dates: list[DateMention],
+def _place_spans(text: str, segs: list[Segment], starts: list[int], dates: list[DateMention],
                  kinds: list[set[str]]) -> list[tuple[int, int]]:
     """The stretches of text whose places an event can use: each date's sentence and the eight
-    after it (where a notice puts "Where:"), and every sentence about a protest; merged."""
+    after it (where a notice puts "Where:"), the six lines above a date on a line of its own (an
+    event page's place lines), and every sentence about a protest; merged."""
     wanted = [False] * len(segs)
     for d in dates:
         si = _seg_index(segs, starts, d.start)
-        for j in range(si, min(len(segs), si + 9)):
+        for j in range(max(0, si - 6) if _own_line(text, segs[si]) else si, min(len(segs), si + 9)):
             wanted[j] = True
     for i, k in enumerate(kinds):
         if "protest" in k or "call" in k:
@@ -170,7 +176,7 @@ def extract_events(
              and (t.hour % 24, t.minute) != (23, 59)  # "to 11:59pm Aug 30": the last minute ends something
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
-    places = find_places(text, _place_spans(segs, starts, dates, kinds))
+    places = find_places(text, _place_spans(text, segs, starts, dates, kinds))
     # a town in a sentence about war and nothing else is where bombs fall, not where people meet
     war = {i for i, k in enumerate(kinds) if "military" in k and "protest" not in k}
     city_hits = [h for h in city_hits if not _names_street(text, h) and _seg_index(segs, starts, h.start) not in war]
@@ -887,6 +893,13 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                           and not _is_known_place(p.text) and (si == best_si or text.endswith("at ", 0, p.start))), None)
             if venue is not None:
                 break
+    if venue is None and address is None and not multi and _own_line(text, segs[best_si]):
+        # an event page: "Belmore Park / Hay St / Haymarket, NSW 2000 / April 05, 2020 at 2:00pm":
+        # the lines just above the date line that are nothing but a place
+        lines = {j: [p for p in seg_places.get(j, ()) if p.kind in ("venue", "address") and 2 * len(p.text) >= len(segs[j].text.strip())]
+                 for j in range(max(0, best_si - 6), best_si) if len(segs[j].text.strip()) <= 60 and _own_line(text, segs[j])}
+        venue = next((p.text for found in lines.values() for p in found if p.kind == "venue"), None)
+        address = next((p.text for found in lines.values() for p in found if p.kind == "address"), None)
     if venue is None and not multi:
         for si, k in enumerate(kinds):
             # a sentence of the protest, or one that says it was approved ("администрация

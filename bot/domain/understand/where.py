@@ -25,13 +25,13 @@ _EN_NOUNS = (
     r"Circus|Green|Common|Quay|Pier|Exchange|Council|Mall|Factory|Plant|Depot|Docks?|Hospital|School|"
     r"Fountain|Statue|Entrance|Steps|Town Hall|City Hall|Bank|Institute|Academy|Embankment|Legislature|Statehouse|Guildhall|"
     r"Clock ?[Tt]ower|Port|Airport|Terminal|Mine|Works|Campus|Secretariat|Assembly|Toll ?[Gg]ate|Tollgate|Toll Plaza|"
-    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad|Hub|Shrine|Interchange|Grounds|Rotunda|Buildings|Oval|Field"
+    r"Complex|Galleria|Gallery|Mosque|Temple|Synagogue|Chapel|Arena|Pavilion|Roundabout|Junction|Beach|Forecourt|Precinct|Quadrangle|Quad|Hub|Shrine|Interchange|Grounds|Rotunda|Buildings|Oval|Field|Towers"
 )
 _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
 _LINK = r"(?: +(?:of|the|and|&|de|for|on|du|des|la) +| +|-)"
 _EN_VENUE = re.compile(
-    r"(?:\b(?:at|outside|in front of|near|opposite|on|in|(?<!ed )by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?"
+    r"(?:\b(?:at|outside|in front of|near|opposite|behind|on|in|(?<!ed )by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?"
     # a listing's place after its time: "Saturday, March 6, 1 p.m., Grant Park, Chicago"
     r"|(?:(?<=[ap]\.m\.)|(?<=[\d ][ap]m)|(?<=noon))(?:,| -| \u2013) +|(?<=\d\d:\d\d)(?:,| -| \u2013) +)"
     r"(?P<v>" + _CAP + r"(?:" + _LINK + r"(?:" + _CAP + r"|\d{1,3}(?= [A-Z]))){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
@@ -87,6 +87,8 @@ _TRIM_REST = re.compile(r"(?:\s+[A-Z][\w'-]*){0,1}|\s+of(?:\s+the)?(?:\s+[A-Z][\
 # "Christie Pits Saturday", "the Capitol Saturday": the day after a place is no part of its name
 # "Affordability Action Hub, an umbrella group of …": an organisation named like a place
 _APPOSITIVE_ORG = re.compile(r",? +(?:an?|the) +(?:[\w-]+ +){0,3}(?:group|coalition|organi[sz]ation|network|alliance|union|campaign|party|charity|collective)\b", re.I)
+# "A Canadians Against Proroguing Parliament Rally": a name followed by its event's noun is the event's name
+_NAMES_AN_EVENT = re.compile(r" (?:Rally|March|Protest|Vigil|Picket|Demo|Demonstration|Walkout|Sit-in|Campaign|Coalition|Committee|Group|Network)\b")
 _TAKES_PLACE = re.compile(r"\b(?:Takes?|Took|Taking|Taken) Place\b")
 _CALENDAR_TAIL = re.compile(
     r"(?: (?:January|February|March|April|May|June|July|August|September|October|November|December"
@@ -373,11 +375,11 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             if inner:
                 start += inner.start("v")
                 v = _trim_en(inner.group("v"))
-        if v and not _APPOSITIVE_ORG.match(text, start + len(v)):
+        if v and not _APPOSITIVE_ORG.match(text, start + len(v)) and not _NAMES_AN_EVENT.match(text, start + len(v)):
             out.append(PlaceMention(start, start + len(v), v, "venue"))
     for m in scan(_EN_STRONG_VENUE):
         v = _trim_en(m.group("v"))
-        if v and not any(p.start <= m.start("v") < p.end for p in out):
+        if v and not any(p.start <= m.start("v") < p.end for p in out) and not _NAMES_AN_EVENT.match(text, m.start("v") + len(v)):
             out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
     for m in scan(_EN_STEPS_OF):
         out.append(PlaceMention(m.start("v"), m.end("v"), m.group("v"), "venue"))

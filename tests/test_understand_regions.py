@@ -171,3 +171,33 @@ def test_an_event_pages_place_lines_above_its_date_line() -> None:
 )
 def test_an_events_own_name_is_no_place(text: str, venue: str) -> None:
     assert [e.venue for e in understand(text, published=datetime(2016, 8, 20)).events] == [venue]
+
+
+def test_a_notices_military_clock_and_the_next_days_rally() -> None:
+    text = ("Protest Rallies\n\nIt is to inform you that today, April 20, 2010 at 1700 hrs JI has planned to stage a "
+            "protest demonstration and observe a sit in at Tibbet Centre.\n\nIn addition to the above, tomorrow Wednesday "
+            "April 21,2010 at 1600 hrs Sind Peoples Youth will take out a protest rally from Do Talwar, Clifton up to "
+            "Karachi Press Club. The planned route is Do Talwar, Dr. Ziauddin Road, PIDC House and Press Club.")
+    u = understand(text, published=datetime(2010, 4, 20))
+    assert [(e.start.strftime("%m-%d %H:%M")) for e in u.events] == ["04-20 17:00", "04-21 16:00"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "day"),
+    [
+        # "posted online Monday", "said … late Saturday", "Earlier on Saturday": when something was done
+        ("Occupy supporters plan to retake the plaza on Oct. 25.\n\nThe announcement posted online Monday calls for "
+         "a noontime rally at Oscar Grant Plaza.", datetime(2012, 9, 25), "10-25 12:00"),
+        ("Protesters will move forward with a march on Tuesday, the president warned.\n\nHe said in a televised "
+         "address late Saturday that the protest was illegal.\n\nEarlier on Saturday, police informed organizers "
+         "that they would not permit the planned protest.", datetime(2024, 7, 22), "07-23 00:00"),
+    ],
+)
+def test_weekdays_of_things_already_done(text: str, published: datetime, day: str) -> None:
+    assert [e.start.strftime("%m-%d %H:%M") for e in understand(text, published=published).events] == [day]
+
+
+def test_people_convene_before_the_march_sets_off() -> None:
+    text = ("Protesters are marching to the Presidential Villa today, Thursday the 22nd of May.\n\nThose who will join "
+            "the protest are to convene by 2:30pm at Unity Fountain, from where the march will commence at 3:00 pm.")
+    assert [e.start.strftime("%H:%M") for e in understand(text, published=datetime(2014, 5, 22)).events] == ["14:30"]

@@ -70,7 +70,7 @@ _OWN_DAY_NEXT = re.compile(r"\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|th
 _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
-_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:[^.,;]{0,30}\bon)?\s+$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
+_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:\s+(?:online|publicly|jointly))?(?:[^.,;]{0,30}\bon)?\s+$|\b(?:said|told|warned|informed|announced|stated)\b[^.;]{0,60}\blate\s+$|^\W*[Ee]arlier\s+(?:on\s+)?$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
 
 
 def _past_tense(sentence: str) -> bool:
@@ -89,7 +89,7 @@ _TIME_THEN_DATE = re.compile(r"[ \t]*,?[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё
 _DATELINE_AFTER = re.compile(r"[ \t]*(?:\([A-Z][A-Za-z]{1,12}\)[ \t]*[\u2013\u2014-]|(?:19|20)\d\d[ \t]+\d{1,2}:\d\d[ \t]*[ap]\.?m)", re.I)
 _DATELINE_BEFORE = re.compile(r"(?:^|\n)[ \t]*[A-Z][A-Z .'\u2019-]{2,30},[ \t]*$")  # "KUALA LUMPUR, Feb 27 —"
 _UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
-_UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
+_UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:(?!(?:a|an|the|for|calls?|to|of)\b)[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
 # "hours of operation are Monday–Thursday: 8 am to 6 pm", "doors open at 5 p.m.": a building's hours
 _OPENING_HOURS = re.compile(
     r"(?:\b(?:hours(?: of operation)?|opening (?:hours|times)|doors open|open(?:s|ing)? (?:at|from|daily)|clos(?:es|ing) at|часы работы|работает с)\b[^.!?\n]{0,30}"
@@ -673,7 +673,7 @@ def _assembles(t: TimeMention, seg_start: int, text: str) -> bool:
     return bool(_ASSEMBLY.search(text[max(seg_start, t.start - 30) : t.start]))
 
 
-_ASSEMBLY_WORDS = r"\b(?:assembl\w+|gather\w*|сбор\w*|собира\w+|соберут\w*)"
+_ASSEMBLY_WORDS = r"\b(?:assembl\w+|gather\w*|convene\w*|muster\w*|сбор\w*|собира\w+|соберут\w*)"
 _ASSEMBLY_WORD = re.compile(_ASSEMBLY_WORDS, re.I)
 _ASSEMBLY = re.compile(_ASSEMBLY_WORDS + r"\b[^,;!?\n]{0,25}$", re.I)
 

@@ -281,6 +281,8 @@ _T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
 _T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
 _NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня)"
 
+_MILITARY = re.compile(r"(?<![\d.:/,-])(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?:hrs|hours|h)\b\.?", re.I)
+_MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
     # "22.01.2005", "2013-09-11": the digits of a date are no clock time
@@ -359,6 +361,11 @@ def find_times(text: str) -> list[TimeMention]:
                 hour += 12  # "gathering at 2": nobody gathers at two in the morning
             out.append(TimeMention(m.start("h"), m.end("h"), hour, 0))
             taken.append((m.start("h"), m.end("h")))
+    for m in scan(_MILITARY, text, low) if "hr" in low or "hours" in low else ():
+        if free(m.start(), m.end()) and _MILITARY_CUE.search(low, max(0, m.start() - 10), m.start()):
+            # "today, April 20, 2010 at 1700 hrs": a police or security notice's clock
+            out.append(TimeMention(m.start(), m.end(), int(m.group("h")), int(m.group("m"))))
+            taken.append((m.start(), m.end()))
     for m in _spoken_hours(text):
         if free(m.start(), m.end()):
             found = _spoken(m)

@@ -201,3 +201,41 @@ def test_people_convene_before_the_march_sets_off() -> None:
     text = ("Protesters are marching to the Presidential Villa today, Thursday the 22nd of May.\n\nThose who will join "
             "the protest are to convene by 2:30pm at Unity Fountain, from where the march will commence at 3:00 pm.")
     assert [e.start.strftime("%H:%M") for e in understand(text, published=datetime(2014, 5, 22)).events] == ["14:30"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "when"),
+    [
+        ("В новогоднюю ночь на Руставели пройдет акция протеста. Митинг начнется в 23:00.", datetime(2025, 12, 29), "12-31 23:00"),
+        ("Оппозиция в День России проведет митинг на площади Кирова в 14:00.", datetime(2017, 6, 8), "06-12 14:00"),
+        ("Шествие пройдет 31 января.\nНачало акции назначено на 12 часов дня.", datetime(2021, 1, 27), "01-31 12:00"),
+        # a Latin "c" inside a Russian word ("протеcтовать") is read as the Cyrillic letter
+        ("4 октября Тверь будет протеcтовать\n\nВ 12 часов напротив здания Законодательного собрания жители "
+         "проведут митинг.", datetime(2008, 10, 1), "10-04 12:00"),
+    ],
+)
+def test_russian_days_and_hours(text: str, published: datetime, when: str) -> None:
+    events = understand(text, published=published).events
+    assert events and events[0].start.strftime("%m-%d %H:%M") == when
+
+
+def test_a_duration_is_no_clock() -> None:
+    from bot.domain.understand.when import find_times
+
+    assert find_times("митинг продлится на 2 часа") == []
+
+
+def test_the_page_stamp_line_and_a_listings_date_line() -> None:
+    text = ("В Баку сегодня пройдет митинг оппозиции\n\n18 декабря 2005 в 13:23\nОппозиция намерена провести "
+            "сегодня в Баку митинг, несмотря на запрет властей.")
+    e = understand(text, published=datetime(2005, 12, 18)).events[0]
+    assert e.all_day and e.city == "Baku"
+    text = "Митинг за честные выборы\n4 февраля 2012 года в 15:00\nПлощадь Ленина, Пермь"
+    e = understand(text, published=datetime(2012, 2, 1)).events[0]
+    assert (e.start.strftime("%m-%d %H:%M"), e.venue, e.city) == ("02-04 15:00", "Площадь Ленина", "Perm")
+
+
+def test_the_towns_main_square_names_the_town() -> None:
+    text = "Как сообщили организаторы, митинг 20 марта в 13.00 пройдёт на Центральной площади Владивостока."
+    e = understand(text, published=datetime(2010, 3, 18)).events[0]
+    assert (e.city, e.timezone) == ("Vladivostok", "Asia/Vladivostok")

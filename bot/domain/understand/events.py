@@ -115,14 +115,35 @@ class _Candidate:
 _STREET_BEFORE = re.compile(r"(?:\b(?:ул|пр|пл|просп|пер|наб|б-р|пр-т|им)\.?|\b(?:улиц|проспект|площад|переул|бульвар|набережн|имени)[а-яё]*)\s*$", re.I)
 
 
+# a line that is nothing but a dated clock: "18 декабря 2005 в 13:23", "29.12.2025   18:13"
+_STAMP_LINE = re.compile(
+    r"[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё]{3,9}\.?|\d\d)[ .,]*(?:19|20)\d\d[ \t,]*(?:г\.|года)?[ \t,]*(?:в|at|\|)?[ \t]*\d{1,2}:\d\d[ \t]*"
+)
+
+
+def _stamp_line(text: str, start: int, end: int, published: date | None) -> bool:
+    """The time is a page stamp: its line holds the publication date and a clock, nothing else
+    (a listing's "4 февраля 2012 года в 15:00" line is a day ahead)."""
+    a = text.rfind("\n", 0, start) + 1
+    b = text.find("\n", end)
+    if published is None or end - a > 40 or not _STAMP_LINE.fullmatch(text, a, len(text) if b < 0 else b):
+        return False
+    return any(d.day == published for d in find_dates(text[a:end], published))
+
+
+_MAIN_SQUARE = re.compile(r"(?:центральн|главн|соборн)\w*\s+площад\w*\s+$", re.I)
+
+
 def _own_line(text: str, seg: Segment) -> bool:
     """A segment that is a whole line of the text."""
     return (seg.start == 0 or text[seg.start - 1] == "\n") and (seg.end >= len(text) or text[seg.end : seg.end + 1] in ("\n", ""))
 
 
 def _names_street(text: str, h: CityHit) -> bool:
-    """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's."""
-    return bool(_STREET_BEFORE.search(text[max(0, h.start - 14) : h.start]))
+    """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's; not
+    the town's main square ('на Центральной площади Владивостока')."""
+    before = text[max(0, h.start - 30) : h.start]
+    return bool(_STREET_BEFORE.search(before[-14:])) and not _MAIN_SQUARE.search(before)
 
 
 def _place_spans(text: str, segs: list[Segment], starts: list[int], dates: list[DateMention],
@@ -175,7 +196,8 @@ def extract_events(
              and not _TIME_THEN_DATE.match(text, t.end)
              and (t.hour % 24, t.minute) != (23, 59)  # "to 11:59pm Aug 30": the last minute ends something
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
-             and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])]
+             and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])
+             and not _stamp_line(text, t.start, t.end, published)]
     places = find_places(text, _place_spans(text, segs, starts, dates, kinds))
     # a town in a sentence about war and nothing else is where bombs fall, not where people meet
     war = {i for i, k in enumerate(kinds) if "military" in k and "protest" not in k}

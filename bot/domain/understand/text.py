@@ -18,6 +18,13 @@ _CYR = re.compile(r"[а-яё]", re.I)
 _LAT = re.compile(r"[a-z]", re.I)
 _DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-"})
 _KK = re.compile(r"[әғқңөұүһі]", re.I)
+# Latin letters that look Cyrillic, typed or pasted inside a Russian word ("протеcтовать" with a Latin c)
+_LOOKALIKE = "aceopxyACEHKMOPTXB"
+_HOMOGLYPHS = str.maketrans(_LOOKALIKE, "асеорхуАСЕНКМОРТХВ")
+_MIXED_PAIR = re.compile("[А-Яа-яЁё][" + _LOOKALIKE + "]|[" + _LOOKALIKE + "][А-Яа-яЁё]")
+_MIXED_WORD = re.compile(
+    "[А-Яа-яЁё" + _LOOKALIKE + "]*(?:[А-Яа-яЁё][" + _LOOKALIKE + "]|[" + _LOOKALIKE + "][А-Яа-яЁё])[А-Яа-яЁё" + _LOOKALIKE + "]*"
+)
 
 
 def clean(text: str) -> str:
@@ -33,6 +40,8 @@ def clean(text: str) -> str:
     text = text.replace("\u201c", '"').replace("\u201d", '"')
     # a minus sign, figure dash or non-breaking hyphen between times ("11.00\u221212.00") is a dash
     text = text.translate(_DASHES)
+    if _MIXED_PAIR.search(text):
+        text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     return text
 
 

@@ -77,6 +77,11 @@ _HOLIDAYS = {
 }
 # (May Day is left out: its rallies are held on the weekend nearest it as often as on the day)
 _HOLIDAY = re.compile(r"\b(?:new year['\u2019]?s (?:eve|day)|christmas (?:eve|day)|juneteenth|international women['\u2019]?s day)\b", re.I)
+# Russian: "в новогоднюю ночь", "в канун Нового года", "в День России", "в День народного единства"
+_RU_HOLIDAY = re.compile(
+    r"(?<![А-Яа-яЁё])(?P<ny>новогодн\w* ноч\w*|канун\w* нового года)|(?<![А-Яа-яЁё])д(?:ень|ня|ню|н[её]м) (?P<which>россии|народного единства)(?![А-Яа-яЁё])",
+    re.I,
+)
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
 
 
@@ -271,6 +276,13 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             if day_ is not None:
                 found.append(DateMention(m.start(), m.end(), day_, "absolute", False, far))
                 taken.append((m.start(), m.end()))
+    for m in scan(_RU_HOLIDAY, text, low) if ("ноч" in low or "канун" in low or "россии" in low or "единства" in low) else ():
+        if free(m.start(), m.end()) and published is not None:
+            month, dom = (12, 31) if m.group("ny") else (6, 12) if m.group("which").lower() == "россии" else (11, 4)
+            day_, far = resolve_day_month(dom, month, None, published)
+            if day_ is not None:
+                found.append(DateMention(m.start(), m.end(), day_, "absolute", False, far))
+                taken.append((m.start(), m.end()))
     found.sort(key=lambda d: d.start)
     return found
 
@@ -350,6 +362,8 @@ def find_times(text: str) -> list[TimeMention]:
     latin = not re.search(r"[А-Яа-яЁё]{3}", text)
     singles: list[tuple[re.Match[str], tuple[int, int]]] = []
     for m in scan(_HOUR_WORD, text, low):
+        if m.group(0)[:2].lower() == "на" and not _NA_HOUR_OK.match(low, m.end()) and not _NA_HOUR_SET.search(low, max(0, m.start() - 16), m.start()):
+            continue  # "продлится на 2 часа" is how long; "назначено на 12 часов дня" is when
         if free(m.start(), m.end()):
             # "С 13 часов 30 минут": the minutes written out as well
             out.append(TimeMention(m.start("h"), m.end(), int(m.group("h")), int(m.group("m") or 0)))
@@ -422,8 +436,10 @@ _GATHER_HOUR = re.compile(
     r"(?![\d:,]|\.\d|\s*(?:a\.?m|p\.?m|o['\u2019]clock|час|ч\b|утра|вечера|дня|ноч|%|percent|people|человек|members))",
     re.I,
 )
-_HOUR_WORD = re.compile(r"\b(?:в|с|к|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?:\s+(?P<m>[0-5]?\d)\s+минут\w*)?(?!\s*(?:до|[-–]))", re.I)
+_HOUR_WORD = re.compile(r"\b(?:в|с|к|на|from|at)\s+(?P<h>[01]?\d|2[0-3])\s*(?:час(?:ов|а)?|ч\.)(?:\s+(?P<m>[0-5]?\d)\s+минут\w*)?(?!\s*(?:до|[-–]))", re.I)
 
+_NA_HOUR_OK = re.compile(r"\s+(?:дня|утра|вечера)\b")
+_NA_HOUR_SET = re.compile(r"(?:назначен\w*|перенес\w*|запланирован\w*)\s+$")
 _RU_HOUR_WORDS = {
     "час": 1, "два": 2, "три": 3, "четыре": 4, "пять": 5, "шесть": 6, "семь": 7, "восемь": 8,
     "девять": 9, "десять": 10, "одиннадцать": 11, "двенадцать": 12,

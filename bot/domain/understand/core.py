@@ -98,11 +98,13 @@ def _understand(
     published_day = published.astimezone(zone).date() if published is not None else None
     scores, kinds = score_text(body, segs, lexicons, title_end, published_day.year if published_day else None)
     countries = find_countries(body)
-    regions = find_regions(body)
+    calling = scores.get("protest") > 0 or scores.get("call") > 0
+    # regions settle an event's zone and its town's namesakes: looked for only when there may be one
+    regions = find_regions(body) if calling else []
     hits = find_cities(body, countries, zone_name, frozenset((r.country, r.admin1) for r in regions))
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
-    if scores.get("protest") > 0 or scores.get("call") > 0:
+    if calling:
         weak = find_adjective_cities(body)
         if regions:
             # "Ukrainian Manitobans": a country's adjective says less than the region the text names

@@ -8,7 +8,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .gazetteer import _index, ru_stem
+import ahocorasick
+
+from .gazetteer import _index
 
 
 @dataclass(frozen=True)
@@ -63,17 +65,18 @@ _RU_REGIONS = {
     "вологодск": "Vologda", "пензенск": "Penza", "алтайск": "Barnaul", "алта": "Barnaul",
     "коми": "Syktyvkar", "свердловск": "Yekaterinburg", "ленинградск": "Saint Petersburg",
 }
+_RU_REGION_WORD = re.compile(r"област|кра[йяюе]|республик|автономн|округ", re.I)
 _RU_REGION_ADJ = re.compile(
     r"(?<![А-Яа-яЁё-])([А-ЯЁ][а-яё-]+?[сц]к)(?:ая|ой|ую|ий|ого|ому|ом|им)\s+"
     r"(?:област|кра[йяюе]|республик|автономн|округ)",
 )
-_RU_REGION_NOUN = re.compile(
-    r"(?<![А-Яа-яЁё-])(?:Башкири|Башкортостан|Татарстан|Удмурти|Чуваши|Якути|Бурят|Тыв|Хакаси|Карели|Мордови"
-    r"|Марий Эл|Дагестан|Чечн|Ингушети|Кабардино-Балкари|Карачаево-Черкеси|Северн\w+ Осети|Калмыки|Адыге"
-    r"|Крым|Кузбасс|Ямал|Югр|Чукотк|Камчатк|Приморь|Забайкаль|Ставрополь|Кубан|Подмосковь|Ленобласт|Сахалин"
-    r"|Республик\w* (?:Коми|Алтай))[а-яё]{0,3}(?![А-Яа-яЁё-])",
+# the nouns, by the start of every case form ("Башкирии", "в Татарстане", "Северной Осетии")
+_RU_NOUN_STEMS = (
+    "башкири", "башкортостан", "татарстан", "удмурти", "чуваши", "якути", "бурят", "тыв", "хакаси", "карели",
+    "мордови", "марий", "дагестан", "чечн", "ингушети", "кабардино-балкари", "карачаево-черкеси", "осети",
+    "калмыки", "адыге", "крым", "кузбасс", "ямал", "югр", "чукотк", "камчатк", "приморь", "забайкаль",
+    "ставрополь", "кубан", "подмосковь", "ленобласт", "сахалин", "коми", "алтай",
 )
-_LATIN_NAME = re.compile(r"\b[A-Z][a-zé]+(?:\s+[A-Z][a-zé]+){0,2}")
 
 
 @lru_cache(maxsize=1)
@@ -122,25 +125,55 @@ def _tables() -> tuple[dict[str, Region], dict[str, Region]]:
     return english, russian
 
 
+# the table key of a noun stem that is not one itself
+_NOUN_KEYS = {"башкири": "башкир", "удмурти": "удмурт", "чуваши": "чуваш", "хакаси": "хакас", "карели": "карели",
+              "мордови": "мордов", "марий": "марий эл", "ингушети": "ингуш", "кабардино-балкари": "кабардино-балкар",
+              "карачаево-черкеси": "карачаево-черкес", "калмыки": "калмык", "чукотк": "чукот", "алтай": "алта"}
+
+
+@lru_cache(maxsize=1)
+def _automaton() -> ahocorasick.Automaton:
+    """Every English region name and demonym, and the start of every Russian region noun, found
+    in one pass over the lower-cased text."""
+    automaton = ahocorasick.Automaton()
+    for key in _tables()[0]:
+        automaton.add_word(key, (key, True))
+    for stem in _RU_NOUN_STEMS:
+        automaton.add_word(stem, (stem, False))
+    automaton.make_automaton()
+    return automaton
+
+
 def find_regions(text: str) -> list[Region]:
     """The regions a text names, in order of first mention."""
     english, russian = _tables()
     found: list[tuple[int, Region]] = []
-    for m in _LATIN_NAME.finditer(text):
-        words = m.group(0).split()
-        i = 0
-        while i < len(words):
-            for j in range(min(len(words), i + 3), i, -1):
-                got = english.get(" ".join(words[i:j]).lower())
-                if got is not None:
-                    found.append((m.start(), got))
-                    i = j
-                    break
-            else:
-                i += 1
+    low = text.lower()
+    if len(low) == len(text):
+        hits = []
+        for end, (key, whole) in _automaton().iter(low):
+            begin = end - len(key) + 1
+            if (begin > 0 and low[begin - 1].isalnum()) or not text[begin].isupper():
+                continue  # a name starts a word and is written with a capital ("Kentucky", not "Maineville")
+            rest = 0
+            while end + 1 + rest < len(low) and low[end + 1 + rest].isalpha() and rest <= 3:
+                rest += 1
+            if whole and rest == 0:
+                hits.append((begin, end, english[key]))
+            elif not whole and rest <= 3 and (key != "марий" or text.startswith(" Эл", end + 1 + rest)):
+                # a Russian noun in any case: "Башкирии", "в Татарстане", "Северной Осетии"
+                region = russian.get(_NOUN_KEYS.get(key, key))
+                if region is not None:
+                    hits.append((begin, end, region))
+        hits.sort(key=lambda h: (h[0], -h[1]))
+        last_end = -1
+        for begin, end, region in hits:
+            if begin > last_end:  # the longest name at a place ("West Virginia", not "Virginia")
+                found.append((begin, region))
+                last_end = end
     if re.search(r"[А-Яа-яЁё]", text):
         adjectives = _index().ru_adjectives
-        for m in _RU_REGION_ADJ.finditer(text):
+        for m in _RU_REGION_ADJ.finditer(text) if _RU_REGION_WORD.search(text) else ():
             stem = m.group(1).lower().replace("ё", "е")
             got = russian.get(stem)
             if got is None and stem in adjectives:
@@ -148,15 +181,6 @@ def find_regions(text: str) -> list[Region]:
                 got = Region(stem, capital.country, capital.admin1, capital.timezone)
             if got is not None:
                 found.append((m.start(), got))
-        for m in _RU_REGION_NOUN.finditer(text):
-            word = m.group(0).lower()
-            key = next((k for k in russian if word.startswith(k) or ru_stem(word).startswith(k)), None)
-            if word.startswith("республик"):
-                key = "коми" if "коми" in word else "алта"
-            elif "осети" in word:
-                key = "осети"
-            if key is not None and key in russian:
-                found.append((m.start(), russian[key]))
     out: list[Region] = []
     for _, r in sorted(found, key=lambda f: f[0]):
         if r not in out:
@@ -164,18 +188,25 @@ def find_regions(text: str) -> list[Region]:
     return out
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=1)
+def _country_zones() -> dict[str, str]:
+    """Each country whose people nearly all keep one clock, with that clock."""
+    weight: dict[str, dict[str, int]] = {}
+    for p in _index().by_name.values():
+        zones = weight.setdefault(p.country, {})
+        zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
+    out = {}
+    for country, zones in weight.items():
+        best = max(zones, key=lambda z: zones[z])
+        if zones[best] >= 0.9 * sum(zones.values()):
+            out[country] = best
+    return out
+
+
 def country_zone(country: str) -> str | None:
     """The one zone of a country nearly all of whose people keep one clock (Belarus, Ukraine, the
     UK), or None for countries across several (Russia, the US, Canada, Australia, Brazil)."""
-    zones: dict[str, int] = {}
-    for p in _index().by_name.values():
-        if p.country == country:
-            zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
-    if not zones:
-        return None
-    best = max(zones, key=lambda z: zones[z])
-    return best if zones[best] >= 0.9 * sum(zones.values()) else None
+    return _country_zones().get(country)
 
 
 def area_zone(regions: list[Region], countries: list[str], source_zone: str) -> str | None:

@@ -82,6 +82,7 @@ _RU_HOLIDAY = re.compile(
     r"(?<![А-Яа-яЁё])(?P<ny>новогодн\w* ноч\w*|канун\w* нового года)|(?<![А-Яа-яЁё])д(?:ень|ня|ню|н[её]м) (?P<which>россии|народного единства)(?![А-Яа-яЁё])",
     re.I,
 )
+_RU_HOLIDAY_WORDS = ("новогодн", "канун", "нь россии", "ня россии", "ню россии", "нём россии", "нем россии", "народного единства")
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
 
 
@@ -276,7 +277,7 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
             if day_ is not None:
                 found.append(DateMention(m.start(), m.end(), day_, "absolute", False, far))
                 taken.append((m.start(), m.end()))
-    for m in scan(_RU_HOLIDAY, text, low) if ("ноч" in low or "канун" in low or "россии" in low or "единства" in low) else ():
+    for m in scan(_RU_HOLIDAY, text, low) if any(w in low for w in _RU_HOLIDAY_WORDS) else ():
         if free(m.start(), m.end()) and published is not None:
             month, dom = (12, 31) if m.group("ny") else (6, 12) if m.group("which").lower() == "россии" else (11, 4)
             day_, far = resolve_day_month(dom, month, None, published)

@@ -239,3 +239,19 @@ def test_the_towns_main_square_names_the_town() -> None:
     text = "Как сообщили организаторы, митинг 20 марта в 13.00 пройдёт на Центральной площади Владивостока."
     e = understand(text, published=datetime(2010, 3, 18)).events[0]
     assert (e.city, e.timezone) == ("Vladivostok", "Asia/Vladivostok")
+
+
+def test_the_country_a_story_puts_the_protest_in() -> None:
+    text = ("Русский союз Латвии организует митинг\n\nЗавтра в Латвии возле здания МИД состоится акция протеста против "
+            "политики, которая привела к конфликту с Россией и санкциям со стороны российских властей.")
+    e = understand(text, published=datetime(2014, 8, 14)).events[0]
+    assert (e.city, e.timezone) == (None, "Europe/Riga")  # not Moscow from "российских"
+    from bot.domain.understand.regions import located_countries
+
+    assert located_countries("Rallies in Belarus and across Ukraine; a deal with Russia") == ["BY", "UA"]
+
+
+def test_belarusian_towns_under_their_english_names() -> None:
+    from bot.domain.understand.gazetteer import find_cities
+
+    assert [h.place.name for h in find_cities("Митинги пройдут в Гродно, Гомеле и Могилеве.")] == ["Grodno", "Gomel", "Mogilev"]

@@ -22,7 +22,7 @@ from .lexicon import Lexicon
 from .lexicon_en import LEXICON as EN
 from .lexicon_ru import LEXICON as RU
 from .model import ExtractedEvent, Understanding
-from .regions import area_zone, find_regions
+from .regions import area_zone, find_regions, located_countries
 from .text import clean, guess_lang, segments
 
 LEXICONS: dict[str, Lexicon] = {"en": EN, "ru": RU}
@@ -106,11 +106,14 @@ def _understand(
     event_debug: dict[str, object] = {}
     if calling:
         weak = find_adjective_cities(body)
-        if regions:
-            # "Ukrainian Manitobans": a country's adjective says less than the region the text names
-            weak = [h for h in weak if h.place.country == regions[0].country or not is_country_adjective(body[h.start : h.end])]
+        # "Ukrainian Manitobans": a country's adjective says less than the region the text names;
+        # "российского посольства" in a story set "в Латвии", less than the country it names
+        located = located_countries(body)
+        elsewhere = {regions[0].country} if regions else set(located)
+        if elsewhere:
+            weak = [h for h in weak if h.place.country in elsewhere or not is_country_adjective(body[h.start : h.end])]
         events, event_debug = extract_events(body, segs, kinds, published_day, zone_name, hits, title_end, weak)
-        area = area_zone(regions, countries, zone_name)
+        area = area_zone(regions, countries, zone_name, located)
         if area is not None:
             events = [_in_zone(e, area) if e.city is None and e.timezone == zone_name else e for e in events]
     strength = max((e.confidence for e in events), default=0.0)

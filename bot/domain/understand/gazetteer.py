@@ -24,7 +24,9 @@ _COMMON = frozenset(
 )
 
 # Exonyms some geonames names lack, and names shortened in the way papers write them.
-_DISPLAY = {"New York City": "New York", "Arkhangel'sk": "Arkhangelsk", "Saint Petersburg": "Saint Petersburg"}
+_DISPLAY = {"New York City": "New York", "Arkhangel'sk": "Arkhangelsk", "Saint Petersburg": "Saint Petersburg",
+            # Belarusian towns under the names English writes them in
+            "Hrodna": "Grodno", "Homyel'": "Gomel", "Mahilyow": "Mogilev"}
 _EXTRA_ALIASES = {
     "Петербург": "Saint Petersburg",
     "Питер": "Saint Petersburg",
@@ -59,6 +61,12 @@ _RU_COUNTRIES = {
     "сша": "US", "германия": "DE", "франция": "FR", "китай": "CN", "перу": "PE",
     "польша": "PL", "турция": "TR", "иран": "IR", "сирия": "SY", "израиль": "IL",
     "ссср": "SU", "чехия": "CZ", "австралия": "AU",
+    "латвия": "LV", "литва": "LT", "эстония": "EE", "молдавия": "MD", "финляндия": "FI", "швеция": "SE",
+    "норвегия": "NO", "дания": "DK", "нидерланды": "NL", "голландия": "NL", "бельгия": "BE", "швейцария": "CH",
+    "австрия": "AT", "италия": "IT", "испания": "ES", "португалия": "PT", "греция": "GR", "кипр": "CY",
+    "болгария": "BG", "румыния": "RO", "сербия": "RS", "венгрия": "HU", "словакия": "SK", "канада": "CA",
+    "япония": "JP", "индия": "IN", "египет": "EG", "монголия": "MN", "афганистан": "AF", "ирак": "IQ",
+    "ливан": "LB", "бразилия": "BR", "аргентина": "AR", "мексика": "MX", "куба": "CU", "венесуэла": "VE",
 }
 _EN_COUNTRY_ALIASES = {
     "uk": "GB", "britain": "GB", "great britain": "GB", "england": "GB", "scotland": "GB",

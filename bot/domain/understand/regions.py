@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .gazetteer import _index
+from .gazetteer import _index, find_countries
 
 
 @dataclass(frozen=True)
@@ -209,14 +209,32 @@ def country_zone(country: str) -> str | None:
     return _country_zones().get(country)
 
 
-def area_zone(regions: list[Region], countries: list[str], source_zone: str) -> str | None:
+def area_zone(regions: list[Region], countries: list[str], source_zone: str, located: list[str] | None = None) -> str | None:
     """The zone of an event whose town the text does not name: that of the regions it names when
     they keep one clock (a Los Angeles march against Arizona's law names two that do not: no
-    guess), else that of the one country it names when that country keeps one clock and the
-    source has no zone of its own (a Moscow paper that names Ukraine may be writing about Moscow)."""
+    guess); else, for a source with no zone of its own, that of the country it puts things "in"
+    ("Завтра в Латвии … состоится акция"), or of the one country it names, when that country
+    keeps one clock (a Moscow paper that names Ukraine may be writing about Moscow: its zone stays)."""
     if regions:
         zones = {r.timezone for r in regions}
         return regions[0].timezone if len(zones) == 1 else None
-    if source_zone == "UTC" and len(countries) == 1:
+    if source_zone != "UTC":
+        return None
+    if located and len(set(located)) == 1:
+        return country_zone(located[0])
+    if len(countries) == 1:
         return country_zone(countries[0])
     return None
+
+
+_IN_COUNTRY = re.compile(r"(?:\b(?:in|across)|(?<![А-Яа-яЁё])(?:в|во|по всей))\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-Z][a-z]+)?)")
+
+
+def located_countries(text: str) -> list[str]:
+    """The countries a text puts things in ("in Belarus", "в Латвии"), in order."""
+    out: list[str] = []
+    for m in _IN_COUNTRY.finditer(text):
+        for iso in find_countries(m.group(1)):
+            if iso not in out:
+                out.append(iso)
+    return out

@@ -154,7 +154,7 @@ def _place_spans(text: str, segs: list[Segment], starts: list[int], dates: list[
     wanted = [False] * len(segs)
     for d in dates:
         si = _seg_index(segs, starts, d.start)
-        for j in range(max(0, si - 6) if _own_line(text, segs[si]) else si, min(len(segs), si + 9)):
+        for j in range(max(0, si - 6) if len(segs[si].text) <= 60 and _own_line(text, segs[si]) else si, min(len(segs), si + 9)):
             wanted[j] = True
     for i, k in enumerate(kinds):
         if "protest" in k or "call" in k:
@@ -915,7 +915,7 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                           and not _is_known_place(p.text) and (si == best_si or text.endswith("at ", 0, p.start))), None)
             if venue is not None:
                 break
-    if venue is None and address is None and not multi and _own_line(text, segs[best_si]):
+    if venue is None and address is None and not multi and len(segs[best_si].text) <= 60 and _own_line(text, segs[best_si]):
         # an event page: "Belmore Park / Hay St / Haymarket, NSW 2000 / April 05, 2020 at 2:00pm":
         # the lines just above the date line that are nothing but a place
         lines = {j: [p for p in seg_places.get(j, ()) if p.kind in ("venue", "address") and 2 * len(p.text) >= len(segs[j].text.strip())]

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .gazetteer import _index, find_countries
+from .gazetteer import _country_of, _index
 
 
 @dataclass(frozen=True)
@@ -234,7 +234,7 @@ def located_countries(text: str) -> list[str]:
     """The countries a text puts things in ("in Belarus", "в Латвии"), in order."""
     out: list[str] = []
     for m in _IN_COUNTRY.finditer(text):
-        for iso in find_countries(m.group(1)):
-            if iso not in out:
-                out.append(iso)
+        iso = _country_of(m.group(1))
+        if iso and iso not in out:
+            out.append(iso)
     return out

@@ -340,18 +340,27 @@ _HAS_CYR = re.compile(r"[А-Яа-яЁё]{3}")
 _RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их|а|я|ы))(?![А-Яа-яЁё])")
 
 
+_LATIN_RUN = re.compile(r"[^А-Яа-яЁё]*[A-Za-z]{2}[^А-Яа-яЁё]*")
+_ENGLISH = frozenset({_EN_ADDRESS, _ADDRESS_LINE, _EN_CORNER, _EN_VENUE, _EN_STRONG_VENUE, _EN_STEPS_OF, _EN_THE_NAME,
+                      _EN_LOWER_VENUE, _EN_LOWER_STREET, _EN_OUTSIDE, _EN_WEAK_VENUE})
+
+
 def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[PlaceMention]:
     """Venue and address candidates, left to right; only within `spans` (start, end) when given
     (the sentences an event can draw on: scanning the rest costs a third of the time)."""
     out: list[PlaceMention] = []
     regions = spans if spans is not None else [(0, len(text))]
 
+    # the Russian patterns cost as much as the English ones: run them only on Cyrillic text, and
+    # the English ones only where the text is in Latin script (a Russian text's stretches between
+    # its Cyrillic words that have Latin letters in them)
+    cyr = bool(_HAS_CYR.search(text))
+    latin_runs = [(m.start(), m.end()) for a, b in regions for m in _LATIN_RUN.finditer(text, a, b)] if cyr else regions
+
     def scan(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-        for a, b in regions:
+        for a, b in latin_runs if pattern in _ENGLISH else regions:
             yield from pattern.finditer(text, a, b)
 
-    # the Russian patterns cost as much as the English ones: run them only on Cyrillic text
-    cyr = bool(_HAS_CYR.search(text))
     for m in scan(_EN_ADDRESS):
         a = m.group("a").strip(" ,\n")
         if not re.search(r"\d", a) and not re.search(_POSTCODE, a):

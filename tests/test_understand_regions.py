@@ -255,3 +255,17 @@ def test_belarusian_towns_under_their_english_names() -> None:
     from bot.domain.understand.gazetteer import find_cities
 
     assert [h.place.name for h in find_cities("Митинги пройдут в Гродно, Гомеле и Могилеве.")] == ["Grodno", "Gomel", "Mogilev"]
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "start", "end"),
+    [
+        ("Акция пройдет 25-го марта с 12 до 14.30 в Каложском парке.", datetime(2018, 3, 19), "12:00", "14:30"),
+        ("Сегодня в 13.00 коммунисты выйдут на митинг против закрытия аэропорта.\nСбор участников назначен на 12.30 "
+         "на площади Ленина.", datetime(2016, 4, 12), "12:30", None),
+        ("Митинг, намеченный на три часа дня, пройдет завтра на бульваре Кокуй.", datetime(2012, 2, 3), "15:00", None),
+    ],
+)
+def test_russian_clock_phrases(text: str, published: datetime, start: str, end: str | None) -> None:
+    e = understand(text, published=published).events[0]
+    assert (e.start.strftime("%H:%M"), e.end.strftime("%H:%M") if e.end else None) == (start, end)

@@ -729,7 +729,18 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
             if cued:
                 return cued[0]  # "Сбор в 14.00 12 июня …, начало шествия — в 15.00"
             after = [t for t in options if t.start >= c.mention.start] if si == best_si else []
-            return (after or options)[0]
+            chosen = (after or options)[0]
+            if si == best_si:
+                # "сегодня в 13.00 коммунисты выйдут на митинг … / Сбор участников назначен на 12.30":
+                # people assemble, a line on, before the protest's own hour
+                for j in (si + 1, si + 2):
+                    if j >= len(segs) or any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
+                        break
+                    early = [t for t in seg_times.get(j, ()) if not t.other_zone and _assembles(t, segs[j].start, text)
+                             and 0 < (chosen.hour * 60 + chosen.minute) - (t.hour * 60 + t.minute) <= 180]
+                    if early:
+                        return early[0]
+            return chosen
         if si == best_si or "protest" in kinds[si]:
             # "На сегодня запланирована акция … / Начало акции … на 9:30": the protest's own next
             # line before another sentence that names the day for something else

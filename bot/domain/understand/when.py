@@ -306,6 +306,9 @@ _BARE_RANGE = re.compile(
     r"(?:\bс|\bfrom)\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*(?:до|to|till|until)\s+(?P<h2>[01]?\d|2[0-3])(?:[:.](?P<m2>[0-5]\d))?\s*(?:час\w*|ч\b|утра\b)",
     re.I,
 )
+_RU_OPEN_RANGE = re.compile(
+    r"(?<![А-Яа-яЁё])с\s+(?P<h1>[01]?\d|2[0-3])(?:[:.](?P<m1>[0-5]\d))?\s*до\s+(?P<h2>[01]?\d|2[0-3])[:.](?P<m2>[0-5]\d)(?![\d.])", re.I
+)
 _SHORT_RANGE = re.compile(
     r"\b(?P<h1>1[0-2]|0?[1-9])(?:[:.](?P<m1>[0-5]\d))?\s*(?:[-–]|(?<=\d)\s+(?:to|till|until|and)\s+)\s*(?P<h2>1[0-2]|0?[1-9])(?:[:.](?P<m2>[0-5]\d))?\s*" + _AMPM.replace("?P<ap>", "?P<ap2>"),
     re.I,
@@ -354,6 +357,10 @@ def find_times(text: str) -> list[TimeMention]:
         h1 = _hour24(h1, ap) if _hour24(h1, ap) <= h2 else h1
         out.append(TimeMention(m.start(), m.end(), h1, int(m.group("m1") or 0), h2, int(m.group("m2") or 0)))
         taken.append((m.start(), m.end()))
+    for m in scan(_RU_OPEN_RANGE, text, low) if "до" in low else ():
+        if free(m.start(), m.end()):
+            out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2"))))
+            taken.append((m.start(), m.end()))
     for m in scan(_BARE_RANGE, text, low):
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2") or 0)))
@@ -461,7 +468,7 @@ _SPOKEN_EN = re.compile(
     re.I,
 )
 _SPOKEN_RU = re.compile(
-    r"(?<![А-Яа-яЁё])(?:в|с|к)\s+(?P<rh>1[0-2]|[1-9]|" + _HOURS_RU + r")(?:\s+час(?:а|ов)?)?\s+(?P<rpart>утра|дня|вечера)(?![А-Яа-яЁё])",
+    r"(?<![А-Яа-яЁё])(?:в|с|к|на)\s+(?P<rh>1[0-2]|[1-9]|" + _HOURS_RU + r")(?:\s+час(?:а|ов)?)?\s+(?P<rpart>утра|дня|вечера)(?![А-Яа-яЁё])",
     re.I,
 )
 _FR_GATE = re.compile(r"\dh")

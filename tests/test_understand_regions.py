@@ -269,3 +269,16 @@ def test_belarusian_towns_under_their_english_names() -> None:
 def test_russian_clock_phrases(text: str, published: datetime, start: str, end: str | None) -> None:
     e = understand(text, published=published).events[0]
     assert (e.start.strftime("%H:%M"), e.end.strftime("%H:%M") if e.end else None) == (start, end)
+
+
+def test_the_same_protest_in_a_list_of_towns_a_few_sentences_on() -> None:
+    text = ("A protest for Canada's sovereignty is happening in Montreal on March 24.\n\nThe event is one of eight to be "
+            "held simultaneously, with demonstrations outside every U.S. Consulate in the country — in Quebec City, "
+            "Ottawa, Toronto, Halifax and Vancouver as well as Montreal.")
+    got = [(e.city, e.timezone, e.start.date().isoformat()) for e in understand(text, published=datetime(2025, 3, 20)).events]
+    assert got[0][0] == "Montréal"
+    assert {c for c, _, _ in got[1:]} == {"Québec", "Ottawa", "Toronto", "Halifax", "Vancouver"}
+    assert ("Halifax", "America/Halifax", "2025-03-24") in got
+    # towns named as where earlier protests were held make no events
+    text = ("A rally will be held in Leeds on Saturday at noon.\n\nIt follows protests in York, Hull and Bradford.")
+    assert [e.city for e in understand(text, published=datetime(2021, 3, 1)).events] == ["Leeds"]

@@ -381,7 +381,7 @@ def extract_events(
         if more:
             events.extend(more)
             debug["same_day_sentences"] = len(more) + 1
-        towns = [] if multi else _more_towns(built, c, segs, kinds, city_hits)
+        towns = [] if multi else _more_towns(built, c, segs, kinds, city_hits, seg_dates)
         if towns:
             events.extend(towns)
             debug["more_towns"] = len(towns)
@@ -392,19 +392,28 @@ _IN_TOWN = re.compile(r"(?:\b(?:in|and)|(?<![А-Яа-яЁё])(?:в|во|и))\s+$
 
 
 def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],
-                hits: list[CityHit]) -> list[ExtractedEvent]:
-    """"21 сентября оппозиционеры хотят провести «Марши мира» в Екатеринбурге и Новосибирске": a
-    sentence that names the day and calls protests in several towns gives each other town its own
-    event, all day (the text gives their time and place, if at all, elsewhere)."""
+                hits: list[CityHit], seg_dates: dict[int, list[DateMention]] | None = None) -> list[ExtractedEvent]:
+    """"21 сентября оппозиционеры хотят провести «Марши мира» в Екатеринбурге и Новосибирске",
+    "eight to be held simultaneously … in Quebec City, Ottawa, Toronto and Vancouver": a sentence
+    that names the day, or a dateless one a few sentences on, and calls protests in several towns
+    gives each other town its own event, all day (the text gives their time and place, if at all,
+    elsewhere)."""
     out: list[ExtractedEvent] = []
     seen = {base.city}
-    for si in c.seg_ids:
+    first = min(c.seg_ids) if c.seg_ids else 0
+    dateless = [si for si in range(first + 1, min(len(segs), first + 7))
+                if si not in c.seg_ids and not (seg_dates or {}).get(si)]
+    for si in list(c.seg_ids) + dateless:
         k = kinds[si]
         if "protest" not in k or "past" in k or not ({"call"} & k or _FUTURE_TENSE.search(segs[si].text)):
             continue
         inside = [h for h in hits if segs[si].start <= h.start < segs[si].end]
-        towns = [h for h in inside if _IN_TOWN.search(segs[si].text[max(0, h.start - segs[si].start - 6) : h.start - segs[si].start])
-                 and not _BACKGROUND.search(segs[si].text[max(0, h.start - segs[si].start - 110) : h.start - segs[si].start])]
+        towns: list[CityHit] = []
+        for h in inside:
+            before = segs[si].text[max(0, h.start - segs[si].start - 110) : h.start - segs[si].start]
+            listed = bool(towns) and _LIST_GAP.fullmatch(segs[si].text, towns[-1].end - segs[si].start, h.start - segs[si].start)
+            if (listed or _IN_TOWN.search(before[-6:])) and not _BACKGROUND.search(before):
+                towns.append(h)
         if len({h.place.name for h in towns}) < 2:
             continue
         for h in towns:
@@ -413,6 +422,9 @@ def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds:
             seen.add(h.place.name)
             out.append(_town_event(base, c.day, h.place, None, None, round(max(0.3, base.confidence - 0.2), 2)))
     return out
+
+
+_LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|и)\s+)?|(?:and|и)\s+)(?:(?:in|в|во)\s+)?")
 
 
 _ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")

@@ -282,3 +282,20 @@ def test_the_same_protest_in_a_list_of_towns_a_few_sentences_on() -> None:
     # towns named as where earlier protests were held make no events
     text = ("A rally will be held in Leeds on Saturday at noon.\n\nIt follows protests in York, Hull and Bradford.")
     assert [e.city for e in understand(text, published=datetime(2021, 3, 1)).events] == ["Leeds"]
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "city", "tz"),
+    [
+        # a Kansas paper's Manhattan is the Kansas town
+        ("Juneteenth rally at Triangle Park in Manhattan on Friday at 9 a.m., organisers in the US said.",
+         "America/Chicago", "Manhattan", "America/Chicago"),
+        # a state as US papers abbreviate it
+        ("Students will march on Saturday at noon in Parkland, Fla.", "UTC", "Parkland", "America/New_York"),
+        # a town named like a word, made sure by its state
+        ("A vigil will be held in Jackson, Miss., on Saturday at 6 p.m. at the State Capitol.", "UTC", "Jackson", "America/Chicago"),
+    ],
+)
+def test_us_towns_told_apart(text: str, zone: str, city: str, tz: str) -> None:
+    e = understand(text, published=PUBLISHED, default_tz=zone).events[0]
+    assert (e.city, e.timezone) == (city, tz)

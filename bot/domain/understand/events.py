@@ -1014,9 +1014,10 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
     )
 
 
+_YEAR_JUST_BEFORE = re.compile(r"\b(1[89]\d\d|20\d\d)\b(?=[^.;,\d]{0,25}$)")
 _FOR_BEFORE = re.compile(r"(?:\b(?:for|over|against)|(?<![А-Яа-яЁё])(?:за|против))\s+(?:the\s+)?$", re.I)
 _BACKGROUND = re.compile(
-    r"(?:since|after|following|follows|followed|similar protests|wake of|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|"
+    r"(?:since|after|following|follows|followed|similar protests|wake of|version of|modeled on|modelled on|inspired by|solidarity with|support of|stand(?:s|ing)? with|protesting in|arrested in|"
     r"(?:war|conflict|genocide|bombing|siege|occupation|invasion|massacre|ceasefire|killings?|shootings?|deaths?) (?:in|on|of)|officers in|в поддержку|после|солидарност\w*)[^.!?\n\x22\u00bb;]{0,60}$",
     re.I,
 )
@@ -1096,8 +1097,9 @@ def _score_cities(near: list[int], segs: list[Segment], hits: list[CityHit], tit
             value = min(value - 3.5, -1.0)  # even in the date's own sentence: "against the war in Gaza on Saturday"
         elif seg is not None and published is not None and any(
             int(y) < published.year for y in re.findall(r"\b(1[89]\d\d|20\d\d)\b", seg.text)
-        ) and si != best:
-            value -= 3.5  # "the Haymarket in Chicago in 1867": history, not the event
+        ) and (si != best or any(int(y) < published.year for y in _YEAR_JUST_BEFORE.findall(seg.text, max(0, h.start - seg.start - 30), max(0, h.start - seg.start)))):
+            # "the Haymarket in Chicago in 1867", "the anniversary of the 1963 March on Washington": history
+            value -= 3.5
         scores[name] = scores.get(name, 0.0) + value
     if not scores:
         return None

@@ -53,6 +53,14 @@ _EXTRA_ALIASES = {
     "Нижний": "Nizhniy Novgorod",
 }
 
+# the state abbreviations US papers write after a town ("Parkland, Fla."), without their dots
+_AP_STATES = {
+    "ala": "AL", "ariz": "AZ", "ark": "AR", "calif": "CA", "cal": "CA", "colo": "CO", "conn": "CT", "del": "DE",
+    "fla": "FL", "ill": "IL", "ind": "IN", "kan": "KS", "kans": "KS", "ky": "KY", "md": "MD", "mass": "MA",
+    "mich": "MI", "minn": "MN", "miss": "MS", "mo": "MO", "mont": "MT", "neb": "NE", "nebr": "NE", "nev": "NV",
+    "okla": "OK", "ore": "OR", "oreg": "OR", "pa": "PA", "penn": "PA", "tenn": "TN", "tex": "TX", "vt": "VT",
+    "va": "VA", "wash": "WA", "wis": "WI", "wisc": "WI", "wyo": "WY", "wva": "WV",
+}
 _RU_COUNTRIES = {
     "россия": "RU", "российская федерация": "RU", "казахстан": "KZ", "украина": "UA",
     "беларусь": "BY", "белоруссия": "BY", "узбекистан": "UZ", "кыргызстан": "KG",
@@ -126,6 +134,7 @@ class _Index:
     alt_only: frozenset[str]  # names known only as another city's alternate name ("Lone")
     by_name: dict[str, Place]  # display name -> the most populous such city
     cyr_bare: frozenset[str]  # Cyrillic keys that are a name as written, with no case ending cut
+    common: dict[str, list[Place]]  # US towns whose names are words ("Jackson", "Independence"), by name
 
 
 def display_name(name: str) -> str:
@@ -145,6 +154,7 @@ def _index() -> _Index:
     cyr: dict[str, list[Place]] = {}
     by_name: dict[str, Place] = {}
     bare: set[str] = set()
+    common: dict[str, list[Place]] = {}
     for c in gc.get_cities().values():
         place = Place(
             display_name(c["name"]),
@@ -173,6 +183,8 @@ def _index() -> _Index:
         for n in names:
             if n.lower() not in _COMMON and len(n) >= 3:
                 latin.setdefault(n.lower(), []).append(place)
+            elif n.lower() in _COMMON and place.country == "US":
+                common.setdefault(n.lower(), []).append(place)
         for n in alts - names:
             if n.lower() not in _COMMON:
                 latin_alt.setdefault(n.lower(), []).append(place)
@@ -203,8 +215,10 @@ def _index() -> _Index:
     for code, info in gc.get_us_states().items():
         states[info["name"].lower()] = code
         states[code.lower()] = code
+    for short, code in _AP_STATES.items():
+        states.setdefault(short, code)
     demonyms, ru_adjectives = _adjective_indexes(gc, by_name, latin, cyr)
-    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives, alt_only, by_name, frozenset(bare))
+    return _Index(latin, cyr, countries, states, demonyms, ru_adjectives, alt_only, by_name, frozenset(bare), common)
 
 
 _PLURAL_NAME = re.compile(r"(?:ы|(?<=[кгхжшщч])и)$")
@@ -426,6 +440,7 @@ _VENUE_LIKE_NAME = re.compile(r"\b(?:Park|Square|Gardens|Green|Common|Plaza)$", 
 # "Washington, D.C.", "Washington DC": the capital, not the state or a person
 # "the March on Washington", "a rally in Washington": the capital, unless the state or a street is meant
 _DC_PLAIN = re.compile(r"(?<=\b(?:in|on|to|at) )Washington\b(?!,?\s*(?:[Ss]tate|Street|St\b|Avenue|Ave\b|Square|Park|County|Post|Heights|Boulevard|Blvd|D\.?\s?C))")
+_TOWN_STATE = re.compile(r"\b([A-Z][a-z]+),\s+([A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z]\.|[A-Z]{2}\b|(?:North |South |New |West )?[A-Z][a-z]{3,})")
 _DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
@@ -452,6 +467,9 @@ def _prefer(places: list[Place], countries: set[str], zone: str | None,
             return p
     if zone and places and places[0].timezone == zone:
         return places[0]
+    for p in places if zone else ():
+        if p.timezone == zone and (p.country in countries or not countries):
+            return p  # 'Manhattan' in a Kansas paper that names the US: the Kansas town
     for p in places:
         if p.country in countries:
             return p
@@ -668,6 +686,13 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             hits.append(CityHit(place, start, end, strong))
             skip_until = end
             break
+    for m in _TOWN_STATE.finditer(text) if idx.common else ():
+        # "Jackson, Miss.", "Independence, Mo.": a town named like a word, sure by its state
+        places = idx.common.get(m.group(1).lower())
+        state = idx.states.get(m.group(2).replace(".", "").lower()) if places else None
+        place = next((p for p in places or () if p.admin1 == state), None) if state else None
+        if place is not None and not any(h.start <= m.start() < h.end for h in hits):
+            hits.append(CityHit(place, m.start(1), m.end(1), True))
     for m in (_DC.finditer(text) if "Washington" in text else ()):
         capital = idx.by_name.get("Washington")
         if capital is not None and capital.country == "US":

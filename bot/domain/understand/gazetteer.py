@@ -690,9 +690,9 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
         # "Jackson, Miss.", "Independence, Mo.": a town named like a word, sure by its state
         places = idx.common.get(m.group(1).lower())
         state = idx.states.get(m.group(2).replace(".", "").lower()) if places else None
-        place = next((p for p in places or () if p.admin1 == state), None) if state else None
-        if place is not None and not any(h.start <= m.start() < h.end for h in hits):
-            hits.append(CityHit(place, m.start(1), m.end(1), True))
+        town = next((p for p in places or () if p.admin1 == state), None) if state else None
+        if town is not None and not any(h.start <= m.start() < h.end for h in hits):
+            hits.append(CityHit(town, m.start(1), m.end(1), True))
     for m in (_DC.finditer(text) if "Washington" in text else ()):
         capital = idx.by_name.get("Washington")
         if capital is not None and capital.country == "US":

@@ -299,3 +299,27 @@ def test_the_same_protest_in_a_list_of_towns_a_few_sentences_on() -> None:
 def test_us_towns_told_apart(text: str, zone: str, city: str, tz: str) -> None:
     e = understand(text, published=PUBLISHED, default_tz=zone).events[0]
     assert (e.city, e.timezone) == (city, tz)
+
+
+def test_a_day_something_was_announced_and_a_wire_dateline() -> None:
+    text = ("Two demonstrations are being held in Limassol on Thursday afternoon.\n\nThe first protest was announced "
+            "publicly on July 25 and will begin at 6.30pm in the Molos seafront area.")
+    e = understand(text, published=datetime(2025, 7, 31)).events[0]
+    assert e.start.strftime("%Y-%m-%d %H:%M") == "2025-07-31 18:30"
+    text = ("UPS TEAMSTERS TO RALLY IN DES MOINES JUNE 30\n\nDES MOINES, Iowa, June 29, 2023 /PRNewswire/ -- UPS "
+            "Teamsters will rally in Des Moines on Friday, June 30, as negotiations enter the final month.")
+    e = understand(text, published=datetime(2023, 6, 29)).events[0]
+    assert (e.start.date().isoformat(), e.venue) == ("2023-06-30", None)  # "Iowa" is no venue
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("Первая манифестация у памятника Освободителям пройдет 1 мая в 12.00.", datetime(2004, 4, 28)),
+        ("GUWAHATI, Jan 8: The students union will sound the war bugle as a part of its agitation against the law "
+         "on Thursday.\n\nIn Guwahati the programme will be held near the statue near Guwahati Club at 11 am.", datetime(2020, 1, 8)),
+    ],
+)
+def test_more_words_for_a_protest(text: str, published: datetime) -> None:
+    u = understand(text, published=published)
+    assert u.category == "protest_call" and u.events

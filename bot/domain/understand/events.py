@@ -46,6 +46,11 @@ _FORWARD = ("this", "next", "coming", "в эту", "в этот", "в ближа
 def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool:
     """A bare weekday in a report points back: "police arrested 49 protesters Thursday",
     "Monday's shooting". Only "this/next Saturday" or a future verb keep it ahead."""
+    if d.kind == "absolute" and not d.explicit_year and segs:
+        # "The first protest was announced publicly on July 25 and will begin at 6.30pm": the day
+        # it was announced, not the protest's
+        seg = segs[_seg_index(segs, starts, d.start)]
+        return bool(_SAID_ON.search(seg.text[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]))
     if d.kind != "weekday" or d.modifier in _FORWARD or not segs:
         return False
     seg = segs[_seg_index(segs, starts, d.start)]
@@ -86,7 +91,7 @@ _STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,
 # "Москва, 23:11, 06 Ноя 2023": a time written just before a dated stamp is when the page was
 _TIME_THEN_DATE = re.compile(r"[ \t]*,?[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё]{3,9}\.?|\d\d)[ .](?:19|20)\d\d\b")
 # a news agency's dateline: "WINDHOEK, 12 JUN (NAMPA) –", "12 Jun 2016 11:50am"
-_DATELINE_AFTER = re.compile(r"[ \t]*(?:\([A-Z][A-Za-z]{1,12}\)[ \t]*[\u2013\u2014-]|(?:19|20)\d\d[ \t]+\d{1,2}:\d\d[ \t]*[ap]\.?m)", re.I)
+_DATELINE_AFTER = re.compile(r"[ \t]*(?:\([A-Z][A-Za-z]{1,12}\)[ \t]*[\u2013\u2014-]|/[A-Z][A-Za-z ]{1,30}/[ \t]*(?:--|[\u2013\u2014-])|(?:19|20)\d\d[ \t]+\d{1,2}:\d\d[ \t]*[ap]\.?m)", re.I)
 _DATELINE_BEFORE = re.compile(r"(?:^|\n)[ \t]*[A-Z][A-Z .'\u2019-]{2,30},[ \t]*$")  # "KUALA LUMPUR, Feb 27 —"
 _UPDATE_AFTER = re.compile(r"[ \t]*(?:[A-Z]{2,4}[ \t]+)?(?:[-\u2013\u2014:|][ \t]*)?(?i:update[sd]?)\b")
 _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Обновлено|Опубликовано|Дата публикации)[ \t:]*(?:(?!(?:a|an|the|for|calls?|to|of)\b)[\w.,]+[ \t]+){0,5}(?:at[ \t]+)?$")
@@ -810,9 +815,12 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
 
 
 def _is_known_place(name: str) -> bool:
+    """A town, a country, a region or an hour: a bare name that is none of these may be a venue."""
     from .gazetteer import find_countries, lookup_city
+    from .regions import find_regions
 
-    return lookup_city(name) is not None or bool(find_countries(name))
+    return lookup_city(name) is not None or bool(find_countries(name)) or bool(find_regions(name)) \
+        or name.strip().lower() in ("noon", "midday", "midnight", "nightfall", "dawn", "dusk")
 
 
 def _clean_venue(v: str, cities: set[str]) -> tuple[str, str | None]:

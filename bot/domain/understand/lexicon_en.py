@@ -39,7 +39,7 @@ CUES = (
     cue("strike_named", "strike", 2, r"\b(?:on|this|the|our|their|ongoing|indefinite|general|national|wildcat|(?:\d+|one|two|three|24|48)[- ](?:day|hour|week)) strike\b", needs=("strike",)),
     cue("labour", "strike", 0.5, r"\bunions?\b|\btrade union\b|\bpay (?:dispute|rise|cut|increase)\b|\bwages?\b|\bsalar(?:y|ies)\b|\bwage arrears\b"),
     # protest call: a protest noun and an invitation or a future announcement
-    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|peaceful (?:gathering|assembly)|dharnas?|gheraos?|rasta roko|rail roko|chakka jam|blockades?|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|(?<!\d )march(?:es)?(?!\s+\d{1,2}(?:st|nd|rd|th)?\b|,?\s+(?:19|20)\d\d)|marching|pickets?|picketed|picketing|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
+    cue("protest_noun", "protest", 1, r"\b(?:demonstrate|peaceful (?:gathering|assembly)|dharnas?|gheraos?|agitations?|rasta roko|rail roko|chakka jam|blockades?|lobby of|mass lobby|the lobby|rall(?:y|ies)|protests?|demonstrations?|demo|(?<!\d )march(?:es)?(?!\s+\d{1,2}(?:st|nd|rd|th)?\b|,?\s+(?:19|20)\d\d)|marching|pickets?|picketed|picketing|vigils?|sit-in|mobili[sz]ation|day of (?:action|protest)|call to action)\b"),
     cue("streets", "protest", 1, r"\b(?:fill|flood|hit|take to|pack) the streets\b"),
     # "Protesters will gather at ...": the people of a protest, announced, stand for its noun
     cue("crowd_will", "protest", 1, r"\b(?:protesters|demonstrators|marchers|campaigners|activists|strikers|picketers)\s+(?:will|plan to|are (?:expected|set|planning|due|invited|asked|urged) to|intend to)\s+(?:gather|rally|march|assemble|protest|picket|demonstrate|converge|meet|go|sit)\b"),

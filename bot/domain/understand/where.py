@@ -79,6 +79,7 @@ _BAD_VENUE = re.compile(
 )
 
 
+_GENERIC_ALONE = frozenset("place street streets road avenue lane way park gardens garden hall building centre center house station bridge market steps entrance gates gate offices office".split())
 _TRIM_SENTENCE = re.compile(r"(?<!\bSt)(?<!\bDr)(?<!\bMt)(?<!\bFt)\. ")
 _TRIM_LEAD = re.compile(r"^(?:(?:PM|AM|Rally|RALLY|Protest|Vigil|Picket|Demonstration|Join|Attend|Assemble|Meet|Gather|Outside|Opposite|Near|At)\s+(?:at\s+|the\s+)?)+")
 _TRIM_TAIL = re.compile(r"\s+(?:on|at|in|and|of|the|for|&)$")
@@ -114,8 +115,8 @@ def _trim_en(v: str) -> str | None:
     tail = v[last.end() :]
     if tail and not _TRIM_REST.fullmatch(tail):
         v = v[: last.end()]
-    if _BAD_VENUE.match(v):
-        return None
+    if _BAD_VENUE.match(v) or v.lower() in _GENERIC_ALONE:
+        return None  # (a bare "Place" or "Street" names nothing)
     return v if len(v) >= 4 else None
 
 

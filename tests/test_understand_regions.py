@@ -323,3 +323,16 @@ def test_a_day_something_was_announced_and_a_wire_dateline() -> None:
 def test_more_words_for_a_protest(text: str, published: datetime) -> None:
     u = understand(text, published=published)
     assert u.category == "protest_call" and u.events
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "venue"),
+    [
+        ("Email: Save Fiji Movement planning march on Friday.\n\nThe march is planned for Sukuna Park in Suva at noon.",
+         datetime(2010, 12, 6), "Sukuna Park"),
+        ("На акцию протеста зазывают горожан. Уже назначены время и место: площадь Ленина, 11 июля в 12:00.",
+         datetime(2020, 7, 9), "площадь Ленина"),
+    ],
+)
+def test_a_place_planned_for_or_given_inline(text: str, published: datetime, venue: str) -> None:
+    assert understand(text, published=published).events[0].venue == venue

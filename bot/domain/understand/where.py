@@ -32,7 +32,7 @@ _CAP = r"[A-Z][\w'\u2019.&-]*"
 # "at" joins two places ("at Paragon Lane at the Islamic Center"), not two words of one name
 _LINK = r"(?: +(?:of|the|and|&|de|for|on|du|des|la) +| +|-)"
 _EN_VENUE = re.compile(
-    r"(?:\b(?:at|outside|in front of|near|opposite|behind|on|in|(?<!ed )by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?"
+    r"(?:\b(?:at|outside|in front of|near|opposite|behind|on|in|(?:planned|scheduled|set) for|(?<!ed )by|assembling at|assemble at|gather at|meet at|from|(?i:assemble|gather|meet))\s+(?:the\s+)?|^ *(?:(?i:where): *)?(?:outside +)?(?:the +)?"
     # a listing's place after its time: "Saturday, March 6, 1 p.m., Grant Park, Chicago"
     r"|(?:(?<=[ap]\.m\.)|(?<=[\d ][ap]m)|(?<=noon))(?:,| -| \u2013) +|(?<=\d\d:\d\d)(?:,| -| \u2013) +)"
     r"(?P<v>" + _CAP + r"(?:" + _LINK + r"(?:" + _CAP + r"|\d{1,3}(?= [A-Z]))){0,6}(?: (?:park|square|gardens?|building|embassy|memorial|monument|statue))?)",
@@ -257,7 +257,7 @@ _RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|а�
 
 _LINE_START = re.compile(r"(?:^|(?<=\n))(?=[ \t]*[А-ЯЁ])")
 _LINE_REST = re.compile(r"[ \t]*(?:[,(][^\n.!?]{0,40})?[ \t]*(?:\n|$)")
-_RU_PLACE_LINE = re.compile(r"(?:^|\n)\s*(?:Место(?: проведения| сбора)?|Где)\s*[:—–-]\s*(?P<v>[^,\n.(]{3,60}(?:\.[А-ЯЁ][^,\n(]{0,40})?)")
+_RU_PLACE_LINE = re.compile(r"(?:(?:^|\n)\s*(?:Место(?: проведения| сбора)?|Где)|(?<![А-Яа-яЁё])(?:время и место|место и время|место проведения|место сбора))\s*[:—–-]\s*(?P<v>[^,\n.(]{3,60}(?:\.[А-ЯЁ][^,\n(]{0,40})?)")
 
 
 def _nominative_adj(adj: str, noun: str) -> str:

@@ -336,3 +336,17 @@ def test_more_words_for_a_protest(text: str, published: datetime) -> None:
 )
 def test_a_place_planned_for_or_given_inline(text: str, published: datetime, venue: str) -> None:
     assert understand(text, published=published).events[0].venue == venue
+
+
+@pytest.mark.parametrize(
+    ("text", "published"),
+    [
+        ("ROCHESTER, Minn. - Hundreds of people gathered at the park before marching to the Government Center.\n\n"
+         "Demonstrators began to gather at noon and started the march at about 1 p.m. on Saturday.", datetime(2020, 5, 31)),
+        ("4,500 Protest Government At Austurvöllur\n\nAround 4,500 people attended a general protest against the "
+         "government this afternoon, almost completely filling the parliamentary square.", datetime(2014, 11, 3)),
+    ],
+)
+def test_a_report_of_a_protest_already_held_is_no_call(text: str, published: datetime) -> None:
+    u = understand(text, published=published)
+    assert u.category == "other" and u.events == []

@@ -35,7 +35,7 @@ _FUTURE_TENSE = re.compile(
     re.I,
 )
 _PAST_TENSE = re.compile(
-    r"\b(?:was|were|had|did|took|held|packed|marched|gathered|rallied|arrested|detained|dispersed|protested|blocked|clashed|turned out|came out|occurred|прош[её]л|прошл[аио]|состоял\w*|собрал\w*|вышли|задержали|разогнал\w*|подал[аи]?|направил[аи]?)\b",
+    r"\b(?:was|were|had|did|took|held|packed|marched|gathered|rallied|arrested|detained|dispersed|protested|blocked|clashed|turned out|came out|occurred|attended|began|started|filled|chanted|converged|descended|turned up|showed up|thronged|прош[её]л|прошл[аио]|состоял\w*|собрал\w*|вышли|задержали|разогнал\w*|подал[аи]?|направил[аи]?)\b",
     re.I,
 )
 

@@ -350,3 +350,11 @@ def test_a_place_planned_for_or_given_inline(text: str, published: datetime, ven
 def test_a_report_of_a_protest_already_held_is_no_call(text: str, published: datetime) -> None:
     u = understand(text, published=published)
     assert u.category == "other" and u.events == []
+
+
+def test_a_region_on_the_sources_own_clock_keeps_the_sources_zone() -> None:
+    text = "Alaska students will rally at the Capitol on Saturday at 10 a.m."
+    assert understand(text, published=PUBLISHED, default_tz="America/Juneau").events[0].timezone == "America/Juneau"
+    assert understand(text, published=PUBLISHED).events[0].timezone == "America/Anchorage"
+    # a region on another clock than the source's still gives its own
+    assert understand(text, published=PUBLISHED, default_tz="America/New_York").events[0].timezone == "America/Anchorage"

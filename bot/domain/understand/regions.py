@@ -209,6 +209,19 @@ def country_zone(country: str) -> str | None:
     return _country_zones().get(country)
 
 
+def _same_clock(a: str, b: str) -> bool:
+    """Two zones that keep the same offsets in winter and summer (America/Juneau, America/Anchorage)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        za, zb = ZoneInfo(a), ZoneInfo(b)
+    except Exception:  # an unknown zone keeps no clock we can compare
+        return False
+    year = datetime.now().year
+    return all(datetime(year, m, 15, 12, tzinfo=za).utcoffset() == datetime(year, m, 15, 12, tzinfo=zb).utcoffset() for m in (1, 7))
+
+
 def area_zone(regions: list[Region], countries: list[str], source_zone: str, located: list[str] | None = None) -> str | None:
     """The zone of an event whose town the text does not name: that of the regions it names when
     they keep one clock (a Los Angeles march against Arizona's law names two that do not: no
@@ -217,7 +230,11 @@ def area_zone(regions: list[Region], countries: list[str], source_zone: str, loc
     keeps one clock (a Moscow paper that names Ukraine may be writing about Moscow: its zone stays)."""
     if regions:
         zones = {r.timezone for r in regions}
-        return regions[0].timezone if len(zones) == 1 else None
+        if len(zones) != 1:
+            return None
+        zone = regions[0].timezone
+        # a Juneau station's Alaska is on the station's own clock: the source's zone is the finer one
+        return None if source_zone != "UTC" and _same_clock(zone, source_zone) else zone
     if source_zone != "UTC":
         return None
     if located and len(set(located)) == 1:

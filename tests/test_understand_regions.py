@@ -358,3 +358,13 @@ def test_a_region_on_the_sources_own_clock_keeps_the_sources_zone() -> None:
     assert understand(text, published=PUBLISHED).events[0].timezone == "America/Anchorage"
     # a region on another clock than the source's still gives its own
     assert understand(text, published=PUBLISHED, default_tz="America/New_York").events[0].timezone == "America/Anchorage"
+
+
+def test_a_clock_off_the_five_minute_marks_is_a_page_stamp() -> None:
+    text = ("В Москве пройдет митинг за сохранение лесов\n12 декабря, 2009 - 10:27 - smash13 декабря, в 15:00, у "
+            "памятника Грибоедову на Чистопрудном бульваре в Москве состоится митинг.")
+    e = understand(text, published=datetime(2009, 12, 12)).events[0]
+    assert e.start.strftime("%m-%d %H:%M") == "12-13 15:00"
+    text = "07.11.2009 04:13\nОппозиция проведет митинг на проспекте Руставели в субботу."
+    e = understand(text, published=datetime(2009, 11, 5)).events[0]
+    assert e.all_day and e.start.strftime("%m-%d") == "11-07"

@@ -86,7 +86,7 @@ def _past_tense(sentence: str) -> bool:
 # "15 марта 2014, 08:00", "26th February 2021 | 12:50 PM": when the page was written
 _STAMP = re.compile(r"(?:19|20)\d\d\s*[,|]?\s*\d{1,2}[:.]\d\d")
 _GLUED_STAMP = re.compile(r"(?:19|20)\d\d[ \t]*[,|]?[ \t]*\d{1,2}[:.]\d\d$")
-_STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,?|в)?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—]|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
+_STAMP_AFTER = re.compile(r"(?:,? +(?:19|20)\d\d)?[ \t]*(?:[,|]|г\.,?|года,?|в|[-\u2013\u2014])?[ \t]*\d{1,2}:\d\d(?![\d:])(?![ \t]*(?:[-–—][ \t]*\d|до|to|till|until|am|pm|a\.m|p\.m))", re.I)
 # "10 a.m. Update:", "Updated 3:15 PM", "Опубликовано: 12 мая, 10:00": when the page changed
 # "Москва, 23:11, 06 Ноя 2023": a time written just before a dated stamp is when the page was
 _TIME_THEN_DATE = re.compile(r"[ \t]*,?[ \t]*\d{1,2}[ .](?:[A-Za-zА-Яа-яЁё]{3,9}\.?|\d\d)[ .](?:19|20)\d\d\b")
@@ -200,6 +200,9 @@ def extract_events(
     times = [t for t in find_times(text) if not _GLUED_STAMP.search(text[max(0, t.start - 12) : t.end])
              and not _TIME_THEN_DATE.match(text, t.end)
              and (t.hour % 24, t.minute) != (23, 59)  # "to 11:59pm Aug 30": the last minute ends something
+             # a clock off the five-minute marks ("04:13", "20:59") is when a page was written: people
+             # are called for 14:00 or 14:05, not 14:07
+             and (t.minute % 5 == 0 or t.end_hour is not None)
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])
              and not _stamp_line(text, t.start, t.end, published)]

@@ -368,3 +368,25 @@ def test_a_clock_off_the_five_minute_marks_is_a_page_stamp() -> None:
     text = "07.11.2009 04:13\nОппозиция проведет митинг на проспекте Руставели в субботу."
     e = understand(text, published=datetime(2009, 11, 5)).events[0]
     assert e.all_day and e.start.strftime("%m-%d") == "11-07"
+
+
+@pytest.mark.parametrize(
+    ("text", "published", "venue"),
+    [
+        ("В Тбилиси во вторник, 3 февраля, в 12:00 запланирована акция протеста за зданием парламента.",
+         datetime(2026, 2, 1), "здание парламента"),
+        ("Оппозиция сегодня в 19:00 проведет митинг на Майдане Независимости в Киеве.", datetime(2013, 12, 10),
+         "Майдан Независимости"),
+        ("Митинг начнется 31 марта в 12:00 в Челябинске на Алом поле.", datetime(2019, 3, 27), "Алое поле"),
+        ("Injured Workers' Day- June 1, 2018, 11:30 a.m. Queen's Park\n\nThis year is special: join the rally.",
+         datetime(2018, 4, 20), "Queen's Park"),
+    ],
+)
+def test_more_place_words(text: str, published: datetime, venue: str) -> None:
+    assert understand(text, published=published).events[0].venue == venue
+
+
+def test_a_field_in_the_figurative_sense_is_no_place() -> None:
+    from bot.domain.understand.where import find_places
+
+    assert find_places("Митинг пройдет в правовом поле, сказали организаторы.") == []

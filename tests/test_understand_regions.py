@@ -390,3 +390,9 @@ def test_a_field_in_the_figurative_sense_is_no_place() -> None:
     from bot.domain.understand.where import find_places
 
     assert find_places("Митинг пройдет в правовом поле, сказали организаторы.") == []
+
+
+def test_a_word_that_starts_like_a_region_is_none() -> None:
+    # "Комитет" starts like "Коми", "Крымская" is an adjective (read elsewhere)
+    assert find_regions("Комитет солдатских матерей проведет пикет") == []
+    assert [r.name for r in find_regions("в Республике Коми и в Крыму")] == ["коми", "крым"]

@@ -125,6 +125,10 @@ def _tables() -> tuple[dict[str, Region], dict[str, Region]]:
     return english, russian
 
 
+# what may follow a noun's stem in its cases ("Крыму", "Башкирии", "Кубанью"); not "Комитет" or "Крымская"
+_CASE_ENDINGS = frozenset({""}) | frozenset(
+    "а я у ю е и ы ом ем ём ой ей ью ь ия ии ию ией ье ья ьем ьём ам ях ами".split()
+)
 # the table key of a noun stem that is not one itself
 _NOUN_KEYS = {"башкири": "башкир", "удмурти": "удмурт", "чуваши": "чуваш", "хакаси": "хакас", "карели": "карели",
               "мордови": "мордов", "марий": "марий эл", "ингушети": "ингуш", "кабардино-балкари": "кабардино-балкар",
@@ -160,7 +164,9 @@ def find_regions(text: str) -> list[Region]:
                 rest += 1
             if whole and rest == 0:
                 hits.append((begin, end, english[key]))
-            elif not whole and rest <= 3 and (key != "марий" or text.startswith(" Эл", end + 1 + rest)):
+            elif not whole and low[end + 1 : end + 1 + rest] in _CASE_ENDINGS and (
+                key != "марий" or text.startswith(" Эл", end + 1 + rest)
+            ):
                 # a Russian noun in any case: "Башкирии", "в Татарстане", "Северной Осетии"
                 region = russian.get(_NOUN_KEYS.get(key, key))
                 if region is not None:

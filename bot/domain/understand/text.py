@@ -16,7 +16,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffd]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _CYR = re.compile(r"[а-яё]", re.I)
 _LAT = re.compile(r"[a-z]", re.I)
-_DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-"})
+# a minus sign, figure dash or non-breaking hyphen between times ("11.00\u221212.00") is a dash;
+# curly quotes and primes are plain ones
+_DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'",
+                         "\u2032": "'", "\u201c": '"', "\u201d": '"'})
 _KK = re.compile(r"[әғқңөұүһі]", re.I)
 # Latin letters that look Cyrillic, typed or pasted inside a Russian word ("протеcтовать" with a Latin c)
 _LOOKALIKE = "aceopxyACEHKMOPTXB"
@@ -36,9 +39,6 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u2032", "'")
-    text = text.replace("\u201c", '"').replace("\u201d", '"')
-    # a minus sign, figure dash or non-breaking hyphen between times ("11.00\u221212.00") is a dash
     text = text.translate(_DASHES)
     if _MIXED_PAIR.search(text):
         text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)

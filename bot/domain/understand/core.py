@@ -42,7 +42,11 @@ def _in_zone(event: ExtractedEvent, zone: str) -> ExtractedEvent:
     return replace(event, start=event.start.replace(tzinfo=tz), end=end, timezone=zone)
 
 
-_SCRIPT = {"en": re.compile(r"[A-Za-z]{3}"), "ru": re.compile(r"[А-Яа-яЁё]{3}")}
+# A word of three letters or more in a lexicon's script; a lexicon other than the text's own runs
+# only when its script has more than a few such words (a Russian page's URL or "Накануне.RU"
+# does not make it English)
+_SCRIPT = {"en": re.compile(r"[A-Za-z]{3,}"), "ru": re.compile(r"[А-Яа-яЁё]{3,}")}
+_FEW_WORDS = 5
 
 
 def _lexicons(lang: str, text: str) -> list[Lexicon]:
@@ -53,7 +57,11 @@ def _lexicons(lang: str, text: str) -> list[Lexicon]:
     for code in order:
         lex = LEXICONS.get(code)
         script = _SCRIPT.get(code)
-        if lex is not None and (script is None or script.search(text)):
+        if lex is None:
+            continue
+        if script is None or code == lang and script.search(text):
+            out.append(lex)
+        elif len(script.findall(text, 0, 4000)[:_FEW_WORDS + 1]) > _FEW_WORDS:
             out.append(lex)
     return out
 

@@ -348,6 +348,18 @@ _ENGLISH = frozenset({_EN_ADDRESS, _ADDRESS_LINE, _EN_CORNER, _EN_VENUE, _EN_STR
                       _EN_LOWER_VENUE, _EN_LOWER_STREET, _EN_OUTSIDE, _EN_WEAK_VENUE})
 
 
+# words without one of which a pattern cannot match (lower case): the text is not scanned for it
+_NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
+    _ADDRESS_LINE: ("ddress", "адрес"),
+    _EN_STEPS_OF: (" of ",),
+    _EN_THE_NAME: (" the ",),
+    _RU_HOUSE_ON: ("дом", "д."),
+    _RU_HOUSE_AT: ("дом", "д."),
+    _RU_ADDRESS: ("ул", "пр", "пер", "б-р", "бульвар", "наб", "ш.", "шоссе", "пл."),
+    _RU_BARE_ADDRESS: ("на ",),
+}
+
+
 def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[PlaceMention]:
     """Venue and address candidates, left to right; only within `spans` (start, end) when given
     (the sentences an event can draw on: scanning the rest costs a third of the time)."""
@@ -360,7 +372,12 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
     cyr = bool(_HAS_CYR.search(text))
     latin_runs = [(m.start(), m.end()) for a, b in regions for m in _LATIN_RUN.finditer(text, a, b)] if cyr else regions
 
+    low = text.lower()
+
     def scan(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+        words = _NEEDS.get(pattern)
+        if words is not None and not any(w in low for w in words):
+            return  # (a pattern that cannot match without one of its words)
         for a, b in latin_runs if pattern in _ENGLISH else regions:
             yield from pattern.finditer(text, a, b)
 

@@ -22,7 +22,7 @@ from .lexicon import Lexicon
 from .lexicon_en import LEXICON as EN
 from .lexicon_ru import LEXICON as RU
 from .model import ExtractedEvent, Understanding
-from .regions import area_zone, find_regions, located_countries
+from .regions import area_zone, find_regions
 from .text import clean, guess_lang, segments
 
 LEXICONS: dict[str, Lexicon] = {"en": EN, "ru": RU}
@@ -116,7 +116,7 @@ def _understand(
         weak = find_adjective_cities(body)
         # "Ukrainian Manitobans": a country's adjective says less than the region the text names;
         # "российского посольства" in a story set "в Латвии", less than the country it names
-        located = located_countries(body)
+        located = find_countries(body, located=True)
         elsewhere = {regions[0].country} if regions else set(located)
         if elsewhere:
             weak = [h for h in weak if h.place.country in elsewhere or not is_country_adjective(body[h.start : h.end])]

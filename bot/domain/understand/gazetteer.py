@@ -512,14 +512,18 @@ def _ru_country_stems() -> dict[str, str]:
     return {ru_stem(name): code for name, code in _RU_COUNTRIES.items()}
 
 
-def find_countries(text: str) -> list[str]:
-    """ISO alpha-2 codes of countries named in the text, in order of first mention."""
+def find_countries(text: str, located: bool = False) -> list[str]:
+    """ISO alpha-2 codes of countries named in the text, in order of first mention; with
+    `located`, only those it puts things in ("in Belarus", "в Латвии")."""
     out: list[str] = []
-    for m in _COUNTRY_WORD.finditer(text):
-        iso = _country_of(m.group(0))
+    for m in (_IN_COUNTRY if located else _COUNTRY_WORD).finditer(text):
+        iso = _country_of(m.group(m.lastindex or 0))
         if iso and iso not in out:
             out.append(iso)
     return out
+
+
+_IN_COUNTRY = re.compile(r"(?:\b(?:in|across)|(?<![А-Яа-яЁё])(?:в|во|по всей))\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-Z][a-z]+)?)")
 
 
 _COUNTRY_WORD = re.compile(r"\b[A-Z][a-zA-Z.]*(?:\s+[A-Z][a-z]+)?|\b(?:UK|USA|US)\b|(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ]+")

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import ahocorasick
 
-from .gazetteer import _country_of, _index
+from .gazetteer import _index
 
 
 @dataclass(frozen=True)
@@ -248,16 +248,3 @@ def area_zone(regions: list[Region], countries: list[str], source_zone: str, loc
     if len(countries) == 1:
         return country_zone(countries[0])
     return None
-
-
-_IN_COUNTRY = re.compile(r"(?:\b(?:in|across)|(?<![А-Яа-яЁё])(?:в|во|по всей))\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-Z][a-z]+)?)")
-
-
-def located_countries(text: str) -> list[str]:
-    """The countries a text puts things in ("in Belarus", "в Латвии"), in order."""
-    out: list[str] = []
-    for m in _IN_COUNTRY.finditer(text):
-        iso = _country_of(m.group(1))
-        if iso and iso not in out:
-            out.append(iso)
-    return out

@@ -246,9 +246,9 @@ def test_the_country_a_story_puts_the_protest_in() -> None:
             "политики, которая привела к конфликту с Россией и санкциям со стороны российских властей.")
     e = understand(text, published=datetime(2014, 8, 14)).events[0]
     assert (e.city, e.timezone) == (None, "Europe/Riga")  # not Moscow from "российских"
-    from bot.domain.understand.gazetteer import find_countries
+    from bot.domain.understand.gazetteer import country_mentions
 
-    assert find_countries("Rallies in Belarus and across Ukraine; a deal with Russia", located=True) == ["BY", "UA"]
+    assert country_mentions("Rallies in Belarus and across Ukraine; a deal with Russia") == (["BY", "UA", "RU"], ["BY", "UA"])
 
 
 def test_belarusian_towns_under_their_english_names() -> None:

@@ -12,9 +12,9 @@ from .classify import decide, score_text
 from .events import extract_events
 from .figures import extract_figures
 from .gazetteer import (
+    country_mentions,
     find_adjective_cities,
     find_cities,
-    find_countries,
     is_country_adjective,
     lookup_city,
 )
@@ -105,7 +105,7 @@ def _understand(
         published = published.replace(tzinfo=zone)
     published_day = published.astimezone(zone).date() if published is not None else None
     scores, kinds = score_text(body, segs, lexicons, title_end, published_day.year if published_day else None)
-    countries = find_countries(body)
+    countries, located = country_mentions(body)
     calling = scores.get("protest") > 0 or scores.get("call") > 0
     # regions settle an event's zone and its town's namesakes: looked for only when there may be one
     regions = find_regions(body) if calling else []
@@ -116,7 +116,6 @@ def _understand(
         weak = find_adjective_cities(body)
         # "Ukrainian Manitobans": a country's adjective says less than the region the text names;
         # "российского посольства" in a story set "в Латвии", less than the country it names
-        located = find_countries(body, located=True)
         elsewhere = {regions[0].country} if regions else set(located)
         if elsewhere:
             weak = [h for h in weak if h.place.country in elsewhere or not is_country_adjective(body[h.start : h.end])]

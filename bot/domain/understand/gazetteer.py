@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+import ahocorasick
+
 # English words that are also names of towns in geonames; never read as cities on their own.
 _COMMON = frozenset(
     """of march may union street reading mobile bath deal wells sale split nice orange
@@ -440,7 +442,19 @@ _VENUE_LIKE_NAME = re.compile(r"\b(?:Park|Square|Gardens|Green|Common|Plaza)$", 
 # "Washington, D.C.", "Washington DC": the capital, not the state or a person
 # "the March on Washington", "a rally in Washington": the capital, unless the state or a street is meant
 _DC_PLAIN = re.compile(r"(?<=\b(?:in|on|to|at) )Washington\b(?!,?\s*(?:[Ss]tate|Street|St\b|Avenue|Ave\b|Square|Park|County|Post|Heights|Boulevard|Blvd|D\.?\s?C))")
-_TOWN_STATE = re.compile(r"\b([A-Z][a-z]+),\s+([A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z]\.|[A-Z]{2}\b|(?:North |South |New |West )?[A-Z][a-z]{3,})")
+_STATE_AFTER = re.compile(r",\s+([A-Z][a-z]{1,4}\.|[A-Z]\.[A-Z]\.|[A-Z]{2}\b|(?:North |South |New |West )?[A-Z][a-z]{3,})")
+
+
+@lru_cache(maxsize=1)
+def _common_towns() -> ahocorasick.Automaton:
+    """The word-named US towns as written ("Jackson"), found in one pass over the text."""
+    automaton = ahocorasick.Automaton()
+    for name in _index().common:
+        automaton.add_word(name.title(), name.title())
+    automaton.make_automaton()
+    return automaton
+
+
 _DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
@@ -512,18 +526,28 @@ def _ru_country_stems() -> dict[str, str]:
     return {ru_stem(name): code for name, code in _RU_COUNTRIES.items()}
 
 
-def find_countries(text: str, located: bool = False) -> list[str]:
-    """ISO alpha-2 codes of countries named in the text, in order of first mention; with
-    `located`, only those it puts things in ("in Belarus", "в Латвии")."""
-    out: list[str] = []
-    for m in (_IN_COUNTRY if located else _COUNTRY_WORD).finditer(text):
-        iso = _country_of(m.group(m.lastindex or 0))
-        if iso and iso not in out:
-            out.append(iso)
-    return out
+def find_countries(text: str) -> list[str]:
+    """ISO alpha-2 codes of countries named in the text, in order of first mention."""
+    return country_mentions(text)[0]
 
 
-_IN_COUNTRY = re.compile(r"(?:\b(?:in|across)|(?<![А-Яа-яЁё])(?:в|во|по всей))\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-Z][a-z]+)?)")
+def country_mentions(text: str) -> tuple[list[str], list[str]]:
+    """The countries a text names, and those it puts things in ("in Belarus", "в Латвии"), each in
+    order of first mention, from one pass."""
+    named: list[str] = []
+    located: list[str] = []
+    for m in _COUNTRY_WORD.finditer(text):
+        iso = _country_of(m.group(0))
+        if not iso:
+            continue
+        if iso not in named:
+            named.append(iso)
+        if iso not in located and _IN_COUNTRY.search(text, max(0, m.start() - 12), m.start()):
+            located.append(iso)
+    return named, located
+
+
+_IN_COUNTRY = re.compile(r"(?:\b(?:in|across)|(?<![А-Яа-яЁё])(?:в|во|по всей))\s+$")
 
 
 _COUNTRY_WORD = re.compile(r"\b[A-Z][a-zA-Z.]*(?:\s+[A-Z][a-z]+)?|\b(?:UK|USA|US)\b|(?<![А-Яа-яЁё])[А-ЯЁ][а-яёА-ЯЁ]+")
@@ -690,13 +714,16 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
             hits.append(CityHit(place, start, end, strong))
             skip_until = end
             break
-    for m in _TOWN_STATE.finditer(text) if idx.common else ():
+    for end, name in _common_towns().iter(text) if ", " in text else ():
         # "Jackson, Miss.", "Independence, Mo.": a town named like a word, sure by its state
-        places = idx.common.get(m.group(1).lower())
-        state = idx.states.get(m.group(2).replace(".", "").lower()) if places else None
-        town = next((p for p in places or () if p.admin1 == state), None) if state else None
-        if town is not None and not any(h.start <= m.start() < h.end for h in hits):
-            hits.append(CityHit(town, m.start(1), m.end(1), True))
+        start = end - len(name) + 1
+        follow = _STATE_AFTER.match(text, end + 1)
+        if follow is None or start > 0 and text[start - 1].isalnum():
+            continue
+        state = idx.states.get(follow.group(1).replace(".", "").lower())
+        town = next((p for p in idx.common[name.lower()] if p.admin1 == state), None) if state else None
+        if town is not None and not any(h.start <= start < h.end for h in hits):
+            hits.append(CityHit(town, start, end + 1, True))
     for m in (_DC.finditer(text) if "Washington" in text else ()):
         capital = idx.by_name.get("Washington")
         if capital is not None and capital.country == "US":

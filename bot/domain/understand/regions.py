@@ -65,7 +65,7 @@ _RU_REGIONS = {
     "вологодск": "Vologda", "пензенск": "Penza", "алтайск": "Barnaul", "алта": "Barnaul",
     "коми": "Syktyvkar", "свердловск": "Yekaterinburg", "ленинградск": "Saint Petersburg",
 }
-_RU_REGION_WORD = re.compile(r"област|кра[йяюе]|республик|автономн|округ", re.I)
+_RU_REGION_WORDS = ("област", "край", "края", "краю", "крае", "республик", "автономн", "округ")
 _RU_REGION_ADJ = re.compile(
     r"(?<![А-Яа-яЁё-])([А-ЯЁ][а-яё-]+?[сц]к)(?:ая|ой|ую|ий|ого|ому|ом|им)\s+"
     r"(?:област|кра[йяюе]|республик|автономн|округ)",
@@ -179,7 +179,7 @@ def find_regions(text: str) -> list[Region]:
                 last_end = end
     if re.search(r"[А-Яа-яЁё]", text):
         adjectives = _index().ru_adjectives
-        for m in _RU_REGION_ADJ.finditer(text) if _RU_REGION_WORD.search(text) else ():
+        for m in _RU_REGION_ADJ.finditer(text) if any(w in low for w in _RU_REGION_WORDS) else ():
             stem = m.group(1).lower().replace("ё", "е")
             got = russian.get(stem)
             if got is None and stem in adjectives:

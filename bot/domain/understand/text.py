@@ -40,7 +40,7 @@ def clean(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text)
     text = text.translate(_DASHES)
-    if _MIXED_PAIR.search(text):
+    if _CYR.search(text) and _MIXED_PAIR.search(text):
         text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     return text
 

@@ -7,6 +7,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .gazetteer import CityHit, Place, is_country_adjective, zone_country
@@ -50,7 +51,8 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
         # "The first protest was announced publicly on July 25 and will begin at 6.30pm": the day
         # it was announced, not the protest's
         seg = segs[_seg_index(segs, starts, d.start)]
-        return bool(_SAID_ON.search(seg.text[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]))
+        before = seg.text[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]
+        return any(w in before for w in _SAID_WORDS) and bool(_SAID_ON.search(before))
     if d.kind != "weekday" or d.modifier in _FORWARD or not segs:
         return False
     seg = segs[_seg_index(segs, starts, d.start)]
@@ -75,6 +77,9 @@ _OWN_DAY_NEXT = re.compile(r"\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|th
 _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told|marched|gathered|rallied|protested|blocked|clashed)\b", re.I)
 
 
+# the words one of which every branch of _SAID_ON needs (a cheap test before the pattern)
+_SAID_WORDS = ("ounce", "aid", "old", "ssue", "ublish", "eport", "ost", "weet", "rote", "ccurr", "appen", "ook place",
+               "rupt", "roke out", "tart", "egan", "ate", "arlier", "arned", "nformed", "tated")
 _SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:\s+(?:online|publicly|jointly))?(?:[^.,;]{0,30}\bon)?\s+$|\b(?:said|told|warned|informed|announced|stated)\b[^.;]{0,60}\blate\s+$|^\W*[Ee]arlier\s+(?:on\s+)?$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
 
 
@@ -817,6 +822,7 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     return None
 
 
+@lru_cache(maxsize=4096)
 def _is_known_place(name: str) -> bool:
     """A town, a country, a region or an hour: a bare name that is none of these may be a venue."""
     from .gazetteer import find_countries, lookup_city

@@ -357,7 +357,7 @@ def find_times(text: str) -> list[TimeMention]:
         h1 = _hour24(h1, ap) if _hour24(h1, ap) <= h2 else h1
         out.append(TimeMention(m.start(), m.end(), h1, int(m.group("m1") or 0), h2, int(m.group("m2") or 0)))
         taken.append((m.start(), m.end()))
-    for m in scan(_RU_OPEN_RANGE, text, low) if "до" in low else ():
+    for m in scan(_RU_OPEN_RANGE, text, low) if " до " in low and "с " in low else ():
         if free(m.start(), m.end()):
             out.append(TimeMention(m.start(), m.end(), int(m.group("h1")), int(m.group("m1") or 0), int(m.group("h2")), int(m.group("m2"))))
             taken.append((m.start(), m.end()))
@@ -383,7 +383,7 @@ def find_times(text: str) -> list[TimeMention]:
                 hour += 12  # "gathering at 2": nobody gathers at two in the morning
             out.append(TimeMention(m.start("h"), m.end("h"), hour, 0))
             taken.append((m.start("h"), m.end("h")))
-    for m in scan(_MILITARY, text, low) if "hr" in low or "hours" in low else ():
+    for m in scan(_MILITARY, text, low) if "hrs" in low or " hours" in low or "0h" in low else ():
         if free(m.start(), m.end()) and _MILITARY_CUE.search(low, max(0, m.start() - 10), m.start()):
             # "today, April 20, 2010 at 1700 hrs": a police or security notice's clock
             out.append(TimeMention(m.start(), m.end(), int(m.group("h")), int(m.group("m"))))

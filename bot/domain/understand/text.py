@@ -39,7 +39,10 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text)
-    text = text.translate(_DASHES)
+    for odd, plain in _DASHES.items():
+        # (str.translate walks a non-Latin text a character at a time; replace is a C loop per mark)
+        if chr(odd) in text:
+            text = text.replace(chr(odd), str(plain))
     if _CYR.search(text) and _MIXED_PAIR.search(text):
         text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     return text

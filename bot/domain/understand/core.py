@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import date, datetime, time
+from itertools import islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -61,7 +62,7 @@ def _lexicons(lang: str, text: str) -> list[Lexicon]:
             continue
         if script is None or code == lang and script.search(text):
             out.append(lex)
-        elif len(script.findall(text, 0, 4000)[:_FEW_WORDS + 1]) > _FEW_WORDS:
+        elif next(islice(script.finditer(text, 0, 4000), _FEW_WORDS, None), None) is not None:
             out.append(lex)
     return out
 

@@ -5,12 +5,18 @@ event whose town is not named, and which of several same-named towns is meant.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 import ahocorasick
 
-from .gazetteer import _index
+from .gazetteer import Place, _index
+
+K = TypeVar("K")
 
 
 @dataclass(frozen=True)
@@ -79,6 +85,15 @@ _RU_NOUN_STEMS = (
 )
 
 
+def _people_by_zone(key: Callable[[Place], K]) -> dict[K, dict[str, int]]:
+    """How many of the gazetteer's people live on each clock, per `key` (a country, a region)."""
+    weight: dict[K, dict[str, int]] = {}
+    for p in _index().by_name.values():
+        zones = weight.setdefault(key(p), {})
+        zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
+    return weight
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[str, Region], dict[str, Region]]:
     """English names and demonyms, and Russian stems, each to its region."""
@@ -86,10 +101,7 @@ def _tables() -> tuple[dict[str, Region], dict[str, Region]]:
 
     idx = _index()
     # the zone most of a region's people live in (Kentucky is mostly Eastern, its west Central)
-    weight: dict[tuple[str, str], dict[str, int]] = {}
-    for p in idx.by_name.values():
-        zones = weight.setdefault((p.country, p.admin1), {})
-        zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
+    weight = _people_by_zone(lambda p: (p.country, p.admin1))
 
     def region(name: str, country: str, admin1: str) -> Region | None:
         zones = weight.get((country, admin1))
@@ -197,12 +209,8 @@ def find_regions(text: str) -> list[Region]:
 @lru_cache(maxsize=1)
 def _country_zones() -> dict[str, str]:
     """Each country whose people nearly all keep one clock, with that clock."""
-    weight: dict[str, dict[str, int]] = {}
-    for p in _index().by_name.values():
-        zones = weight.setdefault(p.country, {})
-        zones[p.timezone] = zones.get(p.timezone, 0) + max(p.population, 1)
     out = {}
-    for country, zones in weight.items():
+    for country, zones in _people_by_zone(lambda p: p.country).items():
         best = max(zones, key=lambda z: zones[z])
         if zones[best] >= 0.9 * sum(zones.values()):
             out[country] = best
@@ -217,9 +225,6 @@ def country_zone(country: str) -> str | None:
 
 def _same_clock(a: str, b: str) -> bool:
     """Two zones that keep the same offsets in winter and summer (America/Juneau, America/Anchorage)."""
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
     try:
         za, zb = ZoneInfo(a), ZoneInfo(b)
     except Exception:  # an unknown zone keeps no clock we can compare

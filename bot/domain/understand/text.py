@@ -18,8 +18,8 @@ _CYR = re.compile(r"[а-яё]", re.I)
 _LAT = re.compile(r"[a-z]", re.I)
 # a minus sign, figure dash or non-breaking hyphen between times ("11.00\u221212.00") is a dash;
 # curly quotes and primes are plain ones
-_DASHES = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'",
-                         "\u2032": "'", "\u201c": '"', "\u201d": '"'})
+_PLAIN_MARKS = {"\u2212": "-", "\u2012": "-", "\u2010": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'",
+                "\u2032": "'", "\u201c": '"', "\u201d": '"'}
 _KK = re.compile(r"[әғқңөұүһі]", re.I)
 # Latin letters that look Cyrillic, typed or pasted inside a Russian word ("протеcтовать" with a Latin c)
 _LOOKALIKE = "aceopxyACEHKMOPTXB"
@@ -39,10 +39,10 @@ def clean(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub(" ", text)
     text = _SPACES.sub(" ", text)
-    for odd, plain in _DASHES.items():
+    for odd, plain in _PLAIN_MARKS.items():
         # (str.translate walks a non-Latin text a character at a time; replace is a C loop per mark)
-        if chr(odd) in text:
-            text = text.replace(chr(odd), str(plain))
+        if odd in text:
+            text = text.replace(odd, plain)
     if _CYR.search(text) and _MIXED_PAIR.search(text):
         text = _MIXED_WORD.sub(lambda m: m.group(0).translate(_HOMOGLYPHS), text)
     return text

@@ -367,7 +367,9 @@ def extract_events(
     chosen.sort(key=lambda c: c.mention.start)
     events: list[ExtractedEvent] = []
     # one protest day held town by town: a list ("Adelaide 3pm, …; Brisbane 2pm, …"), else a sentence a town
-    roll = _city_roll(text, city_hits, times) if not multi else []
+    day_si = _seg_index(segs, starts, chosen[0].mention.start)
+    day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
+    roll = _city_roll(text, city_hits, times, day_time) if not multi else []
     if not (roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500):
         roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
     if roll:
@@ -381,17 +383,23 @@ def extract_events(
             events.extend(_variant(base, c.day, t, p) for t, p in sessions)
             debug["session_lines"] = len(sessions)
             continue
-        pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places)
+        pairs = _time_place_pairs(c, segs, starts, seg_times, seg_places, text)
         if len(pairs) > 1 and not multi:
             base = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
-            for t, p in pairs:
-                events.append(_variant(base, c.day, t, p))
+            for at, spot in pairs:
+                one = _variant(base, c.day, at, spot)
+                if spot is None:
+                    one.venue, one.address = base.venue, base.address
+                events.append(one)
             debug["same_day_events"] = len(pairs)
             continue
         built = _build(c, text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
         events.append(built)
-        more = _same_day_others(built, c, segs, kinds, seg_dates, seg_times, seg_places, city_hits, title_ids, published, weak_hits)
+        more = _same_day_others(built, c, segs, kinds, seg_dates, seg_times, seg_places, city_hits, title_ids, published,
+                                weak_hits, text)
         if more:
+            if built.venue and any(m.address and m.address == built.address for m in more):
+                built.address = None  # the later protest's address, read into the first one's
             events.extend(more)
             debug["same_day_sentences"] = len(more) + 1
         towns = [] if multi else _more_towns(built, c, segs, kinds, city_hits, seg_dates)
@@ -446,11 +454,14 @@ _ROLL_CUT = re.compile(r"\n|;|\. |\(|\s[\u2013\u2014]\s")
 _ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|в|у|на)\s)+", re.I)
 
 
-def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention]) -> list[tuple[CityHit, TimeMention, str | None]]:
+def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
+               day_time: TimeMention | None = None) -> list[tuple[CityHit, TimeMention, str | None]]:
     """A national day of action listed town by town: "Adelaide 3pm, State Parliament Brisbane 2pm,
     Queens Park …", "Leeds – 12 noon, City Square", or one line a town ("Manchester: Piccadilly
     Gardens, 1pm"). Each town with its own time and the place written with it; three towns at
-    least, each entry close to the one before."""
+    least, each entry close to the one before. Under a day announced with its time ("30 ноября.
+    14:00 … / Москва: Минздрав РФ (Неглинная, 25), / Курган: …, 15:00, ЦПКиО"), a town's line
+    without a time of its own keeps the day's (`day_time`)."""
     by_start = {t.start: t for t in times if not t.other_zone}
     ordered = sorted(hits, key=lambda h: h.start)
     entries: list[tuple[CityHit, TimeMention, int, int]] = []  # hit, time, where its place starts, ends
@@ -469,6 +480,8 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention]) -> list
             own = [t for t in times if label.end() <= t.start < min(line_end, limit) and not t.other_zone]
             if own:
                 entries.append((h, own[0], label.end(), own[0].start))
+            elif day_time is not None and day_time.end <= line_start:
+                entries.append((h, day_time, label.end(), min(line_end, limit)))
     runs: list[list[tuple[CityHit, TimeMention, int, int]]] = []
     for e in entries:
         if runs and e[0].start - runs[-1][-1][3] <= 120 and e[0].start >= runs[-1][-1][2]:
@@ -533,42 +546,92 @@ _ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|�
 _TODAY_OPENS = re.compile(r"\s*(?:[\"“]\s*)?today\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
+# a sentence that adds a protest of its own: "Another demo …", "A third protest was scheduled …",
+# "Вторая акция начнется …", "Такие же акции пройдут …"
+@lru_cache(maxsize=4)
+def _announced(text: str) -> int:
+    """Where the text first says it announces several protests (_MANY), or past its end: looked
+    for only when a second protest is in question, as it costs a scan of the whole text."""
+    said = _MANY.search(text)
+    return said.start() if said else len(text) + 1
+
+
+_ANOTHER = re.compile(
+    r"\b(?:another|a (?:second|third|further|separate)|the (?:second|third))\s+(?:\w+\s+)?"
+    r"(?:protest|rally|demo|demonstration|march|vigil|picket|event|gathering|action)\b"
+    r"|(?<![А-Яа-яЁё])(?:втор|трет|друг)(?:ая|ой|ое|ый|ие)\s+(?:\w+\s+)?(?:акци|митинг|пикет|демонстрац|шестви)"
+    r"|(?<![А-Яа-яЁё])(?:ещ[её] (?:одн|дв|тр)\w*|такие же|такая же|такой же)\s+(?:\w+\s+)?(?:акци|митинг|пикет|демонстрац|шестви)",
+    re.I,
+)
+# the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
+_SIDE_EVENT = re.compile(
+    r"\b(?:pre|post)-(?:march|rally|protest|vigil)\b|\b(?:before|after|following) the (?:march|rally|protest|vigil|demo)\b"
+    r"|(?<![А-Яа-яЁё])(?:перед|после) (?:митинг|шестви|пикет|акци)\w*",
+    re.I,
+)
+_SAME_PLACE = re.compile(
+    r"\b(?:the same (?:place|square|spot|venue|location)|same venue)\b"
+    r"|(?<![А-Яа-яЁё])(?:(?:на|в|у) (?:этой|той|этом|том) же \w+|там же)(?![А-Яа-яЁё])",
+    re.I,
+)
+_MANY = re.compile(
+    r"\b(?:two|three|four|five|several|a number of|multiple|different|separate)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:protests|rallies|demonstrations|demos|marches|vigils|pickets|actions|events|groups|gatherings)\b"
+    r"|\bnot the only (?:protest|rally|demo|demonstration|march|event)\b"
+    r"|(?<![А-Яа-яЁё])(?:две|два|три|четыре|пять|несколько)\s+(?:[А-Яа-яЁё-]+\s+){0,2}?"
+    r"(?:акци[йи]|митинга|митингов|пикета|пикетов|демонстраци[ийя]|шестви[яй]|мероприяти[яй])(?![А-Яа-яЁё])",
+    re.I,
+)
 
 
 def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],
                      seg_dates: dict[int, list[DateMention]],
                      seg_times: dict[int, list[TimeMention]], seg_places: dict[int, list[PlaceMention]],
                      city_hits: list[CityHit], title_ids: set[int], published: date | None,
-                     weak_hits: list[CityHit] | None) -> list[ExtractedEvent]:
+                     weak_hits: list[CityHit] | None, text: str = "") -> list[ExtractedEvent]:
     """Two protests on one day named in two sentences ("On 1 May the union rallies at A at 10:00.
     The same day the party pickets B at 12:00."): each other sentence that names the day, a
-    protest, its own clock time and its own place is one more event."""
+    protest, its own clock time and its own place is one more event. In a text that says it
+    announces several protests (_announced), a later dateless sentence with a protest and a time of
+    its own is one too, even at the first one's place ("На этой же площади в 14:00 …")."""
     out: list[ExtractedEvent] = []
     if base.all_day:
         return out  # the first protest has no time of its own: a timed sentence is more likely its time
     seen = {(base.start.hour, base.start.minute)}
-    seen_places = {p.casefold() for p in (base.venue, base.address) if p}
+    seen_places = {base.venue.casefold()} if base.venue else {base.address.casefold()} if base.address else set()
     # sentences naming the day, and dateless ones that add another protest ("A unity march is also
     # scheduled in Scarborough at Malvern Town Centre at 12:30 p.m.")
-    also = [si for si in range(len(segs)) if si not in c.seg_ids and not seg_dates.get(si) and "protest" in kinds[si]
-            and _ALSO.search(segs[si].text)]
+    # (a dateless sentence after the next day's sentence belongs to that day; the count must come
+    # before the sentence it covers: "a number of marches" at a text's end is not an announcement)
+    first = c.seg_ids[0]
+    stop = next((si for si in range(first + 1, len(segs)) if any(d.day and d.day != c.day for d in seg_dates.get(si, ()))),
+                len(segs))
+    also = [si for si in range(len(segs)) if "protest" in kinds[si] and si not in c.seg_ids and not seg_dates.get(si)
+            and (_ALSO.search(segs[si].text) or first < si < stop and (
+                _ANOTHER.search(segs[si].text) or _announced(text) < segs[si].start))]
     for si in c.seg_ids + also:
         k = kinds[si]
         if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
             continue
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
         places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address")]
+        same_place = bool(_SAME_PLACE.search(segs[si].text))
         if times and not places and si + 1 < len(segs) and not seg_dates.get(si + 1) and "protest" in kinds[si + 1]:
             # "Our branch in Bizana will also be marching on the same Monday from 10:00am. The march
             # will start from the bus stop …": the place in the next sentence
             places = [p for p in seg_places.get(si + 1, ()) if p.kind in ("venue", "address", "named")]
-        if not times or not places:
+        if not times or not places and not same_place:
             continue
         t = times[0]
-        if (t.hour % 24, t.minute) in seen or any(p.text.casefold() in seen_places for p in places):
+        if _SIDE_EVENT.search(segs[si].text[: t.start - segs[si].start][-40:]):
+            continue  # "a pre-march 10:15 a.m. service", "после митинга в 16:00": around the protest, not one
+        # (at the first protest's own venue without a word of a new one it is that protest's next
+        # step; its address may have been taken from this very sentence)
+        if (t.hour % 24, t.minute) in seen or not same_place and not _ANOTHER.search(segs[si].text) and any(
+                p.text.casefold() in seen_places for p in places):
             continue
-        venue = next((p.text for p in places if p.kind in ("venue", "named")), None)
-        address = next((p.text for p in places if p.kind == "address"), None)
+        venue = next((p.text for p in places if p.kind in ("venue", "named")), None if places else base.venue)
+        address = next((p.text for p in places if p.kind == "address"), None if places else base.address)
         place = _pick_city([si], segs, city_hits, None, title_ids, c, published, weak_hits or []) or None
         zone = place.timezone if place else base.timezone
         tz = ZoneInfo(zone)
@@ -587,24 +650,35 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
 
 def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],
                       seg_times: dict[int, list[TimeMention]],
-                      seg_places: dict[int, list[PlaceMention]]) -> list[tuple[TimeMention, PlaceMention]]:
+                      seg_places: dict[int, list[PlaceMention]],
+                      text: str = "") -> list[tuple[TimeMention, PlaceMention | None]]:
     """'The first picket 12:00-14:00 at A, the second 18:00-19:00 at B': each time with the
-    place that follows it, when one sentence (of the event's day) lists several."""
+    place that follows it, when one sentence (of the event's day) lists several. In a text that
+    has said it announces several protests, single times at venues are protests too ("В 11.00 …
+    у Совета Федерации, а в 19.00 … в Александровский сад"), and sessions given as ranges with no
+    place of their own share the day's place (None: "С 8.15 до 10.30 пикет …, а с 11 до 15 часов
+    … шествие")."""
     for si in dict.fromkeys(c.seg_ids + [j + k for j in c.seg_ids for k in (1, 2, 3)]):
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
-        places = [p for p in seg_places.get(si, ()) if p.kind == "address"]
-        if len(times) > 1 and all(t.end_hour is not None for t in times) and not _ELSEWHERE.search(segs[si].text):
-            # sessions given as ranges, each at its own venue ("с 13.00 до 14.00 на площадке …, с
-            # 15.00 до 16.00 на площади …"); single times at venues are a programme's stops
-            places = [p for p in seg_places.get(si, ()) if p.kind in ("address", "venue", "named")]
-        if len(times) < 2 or len(places) < 2:
+        if len(times) < 2:
             continue
-        pairs = []
+        places = [p for p in seg_places.get(si, ()) if p.kind == "address"]
+        ranges = len(times) > 1 and all(t.end_hour is not None for t in times)
+        elsewhere = bool(_ELSEWHERE.search(segs[si].text))
+        announced = not elsewhere and _announced(text) < segs[si].end
+        if (ranges or announced) and not elsewhere:
+            # sessions given as ranges, each at its own venue ("с 13.00 до 14.00 на площадке …, с
+            # 15.00 до 16.00 на площади …"); otherwise single times at venues are a programme's stops
+            places = [p for p in seg_places.get(si, ()) if p.kind in ("address", "venue", "named")]
+        shared = ranges and announced and not places
+        if len(places) < 2 and not shared:
+            continue
+        pairs: list[tuple[TimeMention, PlaceMention | None]] = []
         for n, t in enumerate(times):
             limit = times[n + 1].start if n + 1 < len(times) else segs[si].end
             following = [p for p in places if t.end <= p.start < limit]
-            if following:
-                pairs.append((t, following[0]))
+            if following or shared:
+                pairs.append((t, following[0] if following else None))
         if len(pairs) >= 2 and len({(t.hour, t.minute) for t, _ in pairs}) == len(pairs):
             return pairs
     return []

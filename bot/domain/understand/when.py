@@ -298,8 +298,8 @@ _MILITARY = re.compile(r"(?<![\d.:/,-])(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?:h
 _MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
-    # "22.01.2005", "2013-09-11": the digits of a date are no clock time
-    r"(?:" + _T12 + r"|(?<![\d./])(?<!\d{4}-)(?P<h2>[01]?\d|2[0-3])[:.-](?P<m2>[0-5]\d)(?![\d])(?![./]\d)(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
+    # "22.01.2005", "2013-09-11": the digits of a date are no clock time; "30 ноября.14:00" is one
+    r"(?:" + _T12 + r"|(?<![\d/])(?<!\d\.)(?<!\.\.)(?<!\d{4}-)(?P<h2>[01]?\d|2[0-3])[:.-](?P<m2>[0-5]\d)(?![\d])(?![./]\d)(?:\s*(?:часов|ч\.))?|" + _NOON + r")",
     re.I,
 )
 _BARE_RANGE = re.compile(

@@ -1,0 +1,104 @@
+"""Texts that announce several protests on one day: a count said up front ("two rallies", "две
+акции"), later sentences each with a protest, a time and a place, a shared square, sessions that
+share the day's place, and a town-by-town list under a day given with its time. Texts are ours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.domain.understand import understand
+from bot.domain.understand.model import ExtractedEvent
+from bot.domain.understand.when import find_times
+
+PUBLISHED = datetime(2021, 3, 1)  # a Monday
+
+
+def _events(text: str, zone: str = "UTC") -> list[ExtractedEvent]:
+    u = understand(text, published=PUBLISHED, default_tz=zone)
+    assert "error" not in u.debug
+    return u.events
+
+
+def _starts(events: list[ExtractedEvent]) -> list[tuple[str, str]]:
+    return [(e.start.date().isoformat(), e.start.strftime("%H:%M")) for e in events]
+
+
+def test_two_rallies_announced_then_one_sentence_each() -> None:
+    text = (
+        "Two rallies are planned in Leeds on Saturday 6 March.\n\n"
+        "The teachers' union will rally at 11am in Millennium Square.\n\n"
+        "Another protest is set for 2pm at Park Square, where nurses will gather."
+    )
+    got = sorted((e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London"))
+    assert got == [("11:00", "Millennium Square"), ("14:00", "Park Square")]
+
+
+def test_a_second_protest_on_the_same_square_at_its_own_time() -> None:
+    text = (
+        "В Казани 6 марта пройдут два митинга. Митинг профсоюзов состоится на площади Свободы с 12:00 до 13:00. "
+        "На этой же площади в 15:00 пройдет пикет жильцов против застройки."
+    )
+    events = _events(text, "Europe/Moscow")
+    assert _starts(events) == [("2021-03-06", "12:00"), ("2021-03-06", "15:00")]
+    assert events[1].venue == events[0].venue
+
+
+def test_sessions_as_ranges_share_the_days_place() -> None:
+    text = (
+        "Завтра у здания городской думы в Самаре состоятся две акции протеста. С 9.00 до 10.30 пикет "
+        "проведут учителя, а с 12 до 14 часов пройдет митинг врачей."
+    )
+    events = _events(text, "Europe/Samara")
+    assert _starts(events) == [("2021-03-02", "09:00"), ("2021-03-02", "12:00")]
+    assert events[0].venue and events[1].venue == events[0].venue
+
+
+def test_a_stop_of_the_same_march_is_no_second_protest() -> None:
+    # counted up front, but the later time is the same march arriving where it started from
+    text = (
+        "Three protests are planned in Leeds on Saturday 6 March. The climate march gathers at 11am at "
+        "Millennium Square. The march will then move to Park Square, arriving at 1pm."
+    )
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "11:00")]
+
+
+def test_a_count_after_the_sentence_does_not_make_it_a_protest() -> None:
+    text = (
+        "Residents will protest outside the town hall in Leeds on Saturday 6 March at 10am.\n\n"
+        "A brass band will play at 12pm in Park Square for the festival.\n\n"
+        "Later, a number of marches organised by the music society will pass through the centre."
+    )
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "10:00")]
+
+
+def test_a_pre_march_service_is_no_protest_of_its_own() -> None:
+    text = (
+        "Students will march on Saturday, March 6, starting at 11 a.m. in Hyde Park, Leeds.\n\n"
+        "Saturday's march will offer a pre-march 10:15 a.m. service at St George's Church, 5 Great George St."
+    )
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "11:00")]
+
+
+def test_towns_listed_under_a_day_given_with_its_time_keep_that_time() -> None:
+    text = (
+        "Пикеты против закрытия больниц пройдут по всей стране.\n\n"
+        "6 марта.14:00 медики и пациенты выходят на улицы.\n\n"
+        "Список городов:\n"
+        "Москва: Минздрав (Рахмановский переулок, 3),\n"
+        "Казань: площадь Свободы,\n"
+        "Самара: 12:00, площадь Куйбышева\n"
+        "Новосибирск: Красный проспект, 18"
+    )
+    events = _events(text, "Europe/Moscow")
+    by_city = {e.city: (e.start.strftime("%H:%M"), e.timezone) for e in events}
+    assert by_city == {
+        "Moscow": ("14:00", "Europe/Moscow"),
+        "Kazan": ("14:00", "Europe/Moscow"),
+        "Samara": ("12:00", "Europe/Samara"),
+        "Novosibirsk": ("14:00", "Asia/Novosibirsk"),
+    }
+
+
+def test_a_clock_time_right_after_a_stop() -> None:
+    assert [(t.hour, t.minute) for t in find_times("6 марта.14:00 медики выходят")] == [(14, 0)]
+    assert find_times("22.01.2005 и 1.12.30") == []

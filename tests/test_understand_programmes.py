@@ -102,3 +102,40 @@ def test_towns_listed_under_a_day_given_with_its_time_keep_that_time() -> None:
 def test_a_clock_time_right_after_a_stop() -> None:
     assert [(t.hour, t.minute) for t in find_times("6 марта.14:00 медики выходят")] == [(14, 0)]
     assert find_times("22.01.2005 и 1.12.30") == []
+
+
+def test_a_guide_of_towns_each_with_its_time_and_place_under_a_strike_ahead() -> None:
+    # published on a Monday; the walkout is on Friday; the 'as of' day is when the list was drawn up
+    text = (
+        "Pupils across Britain are expected to walk out of class on Friday over climate change.\n\n"
+        "The walkouts are part of a global day of protest in 90 countries.\n\n"
+        "As of Monday afternoon, strikes were planned in 40 towns.\n\n"
+        "Leeds: 11am at Millennium Square\n\n"
+        "Yorkshire map\n\n"
+        "Bristol: 12 noon at College Green\n\n"
+        "Cardiff: 1pm at the Senedd"
+    )
+    got = {e.city: (e.start.date().isoformat(), e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London")}
+    assert got == {
+        "Leeds": ("2021-03-05", "11:00", "Millennium Square"),
+        "Bristol": ("2021-03-05", "12:00", "College Green"),
+        "Cardiff": ("2021-03-05", "13:00", "Senedd"),
+    }
+
+
+def test_the_day_a_statement_was_made_is_not_the_protests() -> None:
+    # 1 March 2021 is a Monday: 'on Monday' is when the union spoke, 'Wednesday' the protest's day
+    text = (
+        "The union will hold a protest on Wednesday over unpaid wages.\n\n"
+        "A statement from the union's office, Leeds, on Monday said the march will start from City Square at 9 am."
+    )
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-03", "09:00")]
+    text = ("The nurses' protest outside the hospital in Leeds will be held from 10 a.m. to 1 p.m., "
+            "union leaders told a joint press conference here on Monday. The protest is on Thursday.")
+    assert [d for d, _ in _starts(_events(text, "Europe/London"))] == ["2021-03-04"]
+
+
+def test_a_clippings_own_date_is_not_the_rally_day() -> None:
+    text = ("Leeds Gazette, March 1, 2021 Nurses at the General Infirmary will hold a protest rally on "
+            "Friday March 12 about staffing. The rally will take place in Great George Street.")
+    assert [d for d, _ in _starts(_events(text, "Europe/London"))] == ["2021-03-12"]

@@ -79,8 +79,8 @@ _DONE_AFTER = re.compile(r"[^.;:!?]{0,40}?\b(?:held|took|met|announced|said|told
 
 # the words one of which every branch of _SAID_ON needs (a cheap test before the pattern)
 _SAID_WORDS = ("ounce", "aid", "old", "ssue", "ublish", "eport", "ost", "weet", "rote", "ccurr", "appen", "ook place",
-               "rupt", "roke out", "tart", "egan", "ate", "arlier", "arned", "nformed", "tated")
-_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:\s+(?:online|publicly|jointly))?(?:[^.,;]{0,30}\bon)?\s+$|\b(?:said|told|warned|informed|announced|stated)\b[^.;]{0,60}\blate\s+$|^\W*[Ee]arlier\s+(?:on\s+)?$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
+               "rupt", "roke out", "tart", "egan", "ate", "arlier", "arned", "nformed", "tated", "tatement")
+_SAID_ON = re.compile(r"\b(?:released|announced|said|told|issued|published|reported|posted|tweeted|wrote)\b(?:\s+(?:online|publicly|jointly))?(?:[^.,;]{0,30}\bon)?\s+$|\bstatement\b[^.;]{0,50}\bon\s+$|\btold\s+(?:a|the)\s+(?:joint\s+)?(?:press|news)\s+conference(?:\s+here)?\s+on\s+$|\b(?:said|told|warned|informed|announced|stated)\b[^.;]{0,60}\blate\s+$|^\W*[Ee]arlier\s+(?:on\s+)?$|\b(?:occurred|happened|took place|erupted|broke out|started|began)\b[^.,;]{0,40}\bon\s+$|\b(?:started|began)\s+(?:on\s+)?$", re.I)
 
 
 def _past_tense(sentence: str) -> bool:
@@ -234,6 +234,8 @@ def extract_events(
     title_protest = any("protest" in kinds[i] for i in title_ids)
     changes = bool(_CHANGE_WORD.search(text))  # a cheap test before the costly look-behind pattern
 
+    listed = _city_roll(text, city_hits, times)
+    roll_at = listed[0][0].start if listed else None
     by_day: dict[date, _Candidate] = {}
     for d in dates:
         if d.day is None or (published is not None and d.day < published):
@@ -261,6 +263,14 @@ def extract_events(
         elif title_protest or any("protest" in kinds[j] for j in (si - 1, si + 1) if 0 <= j < len(segs)):
             score += 0.75
             why.append("protest-near")
+        elif "strike" in k and "past" not in k and (_FUTURE_TENSE.search(segs[si].text) or _EXPECTED_TO.search(segs[si].text)):
+            score += 0.75  # "students are expected to walk out of class on Friday": a strike ahead is a day people go out
+            why.append("strike-ahead")
+        # (the list's first town right after the sentence is the list's, not this day's own line)
+        list_next = roll_at is not None and si + 1 < len(segs) and segs[si + 1].start <= roll_at < segs[si + 1].end
+        if roll_at is not None and d.start < roll_at < d.start + 1500:
+            score += 1.5  # a list of towns, each with its own time, follows: a national day's guide
+            why.append("town-list")
         if "call" in k:
             score += 1.5
             why.append("call")
@@ -270,7 +280,7 @@ def extract_events(
         if any(not t.other_zone for t in seg_times.get(si, ())):
             score += 1.5
             why.append("time")
-        elif si + 1 < len(segs) and not seg_dates.get(si + 1) and any(
+        elif si + 1 < len(segs) and not seg_dates.get(si + 1) and not list_next and any(
             not t.other_zone for t in seg_times.get(si + 1, ())
         ) and "\n" in text[segs[si].end : segs[si + 1].start + 1]:
             score += 1.25  # a listing: the date line, then the time line
@@ -278,7 +288,7 @@ def extract_events(
         if seg_places.get(si):
             score += 1
             why.append("place")
-        elif any(seg_places.get(j) for j in (si + 1, si + 2)) and "\n" in text[segs[si].end : segs[min(si + 1, len(segs) - 1)].start + 1]:
+        elif not list_next and any(seg_places.get(j) for j in (si + 1, si + 2)) and "\n" in text[segs[si].end : segs[min(si + 1, len(segs) - 1)].start + 1]:
             score += 0.75
             why.append("place-next-lines")
         if "past" in k and "call" not in k:
@@ -309,6 +319,11 @@ def extract_events(
             why.append("far")
         if d.kind == "absolute":
             score += 0.5
+            if d.day == published and d.explicit_year and not seg_times.get(si):
+                # "Cobar Age, July 27, 2011 Nurses … will hold a rally on Friday August 5": the
+                # publication day written out with its year is the page's, unless timed
+                score -= 1
+                why.append("own-date")
         if _REFUSED.search(segs[si].text) or _BAN.search(segs[si].text):
             score -= 1
         cand = by_day.get(d.day)
@@ -369,7 +384,7 @@ def extract_events(
     # one protest day held town by town: a list ("Adelaide 3pm, …; Brisbane 2pm, …"), else a sentence a town
     day_si = _seg_index(segs, starts, chosen[0].mention.start)
     day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
-    roll = _city_roll(text, city_hits, times, day_time) if not multi else []
+    roll = [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)
     if not (roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500):
         roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
     if roll:
@@ -478,7 +493,9 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
         line_end = len(text) if line_end < 0 else line_end
         if label and not text[line_start : h.start].strip():
             own = [t for t in times if label.end() <= t.start < min(line_end, limit) and not t.other_zone]
-            if own:
+            if own and not text[label.end() : own[0].start].strip(" ,.:;\u2013\u2014-"):
+                entries.append((h, own[0], own[0].end, min(line_end, limit)))  # "Sydney: 12 noon at Town Hall"
+            elif own:
                 entries.append((h, own[0], label.end(), own[0].start))
             elif day_time is not None and day_time.end <= line_start:
                 entries.append((h, day_time, label.end(), min(line_end, limit)))
@@ -541,7 +558,8 @@ def _town_event(base: ExtractedEvent, day: date, place: Place, t: TimeMention | 
     )
 
 
-_BOUND_BEFORE = re.compile(r"(?:\b(?:after|until|till|before|no later than|conclude[sd]? on|ends? on)|(?<![А-Яа-яЁё])(?:после|до|не позднее))\s+(?:the\s+)?$", re.I)
+_BOUND_BEFORE = re.compile(r"(?:\b(?:after|until|till|before|no later than|conclude[sd]? on|ends? on|as of)|(?<![А-Яа-яЁё])(?:после|до|не позднее|по состоянию на))\s+(?:the\s+)?$", re.I)
+_EXPECTED_TO = re.compile(r"\b(?:are|is) expected to\b", re.I)
 _ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|ой|ье|ое)|the (?:first|second|third)(?: one)?)\b", re.I)
 _TODAY_OPENS = re.compile(r"\s*(?:[\"“]\s*)?today\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)

@@ -139,3 +139,35 @@ def test_a_clippings_own_date_is_not_the_rally_day() -> None:
     text = ("Leeds Gazette, March 1, 2021 Nurses at the General Infirmary will hold a protest rally on "
             "Friday March 12 about staffing. The rally will take place in Great George Street.")
     assert [d for d, _ in _starts(_events(text, "Europe/London"))] == ["2021-03-12"]
+
+
+def test_a_peoples_assembly_on_a_square_is_a_protest() -> None:
+    text = "В воскресенье, 7 марта, на Майдане Незалежности в Киеве состоится Народное вече. Начало в 12:00."
+    u = understand(text, published=PUBLISHED, default_tz="Europe/Kyiv")
+    assert u.category == "protest_call"
+    assert _starts(u.events) == [("2021-03-07", "12:00")]
+
+
+def test_the_day_named_in_the_sentence_before_a_timed_protest() -> None:
+    text = ("5 марта исполняется год со дня закрытия завода. В знак протеста в 16:30 у проходной завода "
+            "на улице Ленина пройдёт пикет.")
+    assert _starts(_events(text, "Europe/Moscow")) == [("2021-03-05", "16:30")]
+
+
+def test_a_date_glossing_the_weekday_a_statement_was_made_points_back() -> None:
+    text = ("The march planned for Saturday (March 6) will go ahead, the organiser told reporters here on "
+            "Monday (March 1). He added that the march is scheduled to begin at 4pm at the car park across "
+            "from City Hall in Leeds.")
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "16:00")]
+
+
+def test_a_shouted_venue_is_a_venue() -> None:
+    text = "A demonstration will be happening SATURDAY MARCH 6 2PM, at the STATE LIBRARY in Melbourne."
+    assert _events(text, "Australia/Melbourne")[0].venue == "State Library"
+
+
+def test_a_notices_where_line_beside_its_when_line_on_the_day_of_publication() -> None:
+    text = ("Thousands are expected at Monday's rally, organisers said.\n\n"
+            "EVENT: Rally for Fair Pay\n\nWHERE: Millennium Square, Leeds\n\nWHEN: 1:00 pm on Monday, March 1, 2021")
+    ev = _events(text, "Europe/London")[0]
+    assert (ev.start.strftime("%H:%M"), ev.venue) == ("13:00", "Millennium Square")

@@ -52,6 +52,8 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
         # it was announced, not the protest's
         seg = segs[_seg_index(segs, starts, d.start)]
         before = seg.text[max(0, d.start - seg.start - 50) : max(0, d.start - seg.start)]
+        # ("told reporters here on Thursday (June 27)": the date that glosses the weekday)
+        before = _WEEKDAY_GLOSS.sub(" ", before)
         return any(w in before for w in _SAID_WORDS) and bool(_SAID_ON.search(before))
     if d.kind != "weekday" or d.modifier in _FORWARD or not segs:
         return False
@@ -71,6 +73,7 @@ def _points_back(d: DateMention, segs: list[Segment], starts: list[int]) -> bool
     return _past_tense(sentence)
 
 
+_WEEKDAY_GLOSS = re.compile(r"\s+(?:mon|tues|wednes|thurs|fri|satur|sun)day\s*\(\s*$", re.I)
 _PROTEST_NOUN = re.compile(r"['\u2019]s +(?:\w+ +)?(?:protests?|march|rally|vigil|demonstration|picket|walkout|strike)\b", re.I)
 _OWN_DAY_NEXT = re.compile(r"\s+(?:on\s+|last\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today)\b", re.I)
 # the weekday's own clause goes on with a verb of something done: "On Monday, X held …"
@@ -247,7 +250,7 @@ def extract_events(
             continue  # "25 сентября 2015 | 15:25", "12.04.2013 12:34": when the page was written
         if d.day == published and (_DATELINE_AFTER.match(text, d.end) or _DATELINE_BEFORE.search(text, max(0, d.start - 40), d.start)):
             continue
-        if d.day == published and d.explicit_year and "protest" not in kinds[si] and (
+        if d.day == published and d.explicit_year and "protest" not in kinds[si] and not _DATE_LINE.match(segs[si].text) and (
             "call" not in kinds[si] or _PAGE_STAMP_12H.match(text, d.end)
         ):
             continue  # "Wednesday 11 September 2013", "Oct. 8th, 2010 02:37 pm": the page's own date line
@@ -260,6 +263,13 @@ def extract_events(
         elif _ORDINAL_OPENS.match(segs[si].text) and any("protest" in kinds[j] for j in (si - 1, si - 2) if j >= 0):
             score += 2  # "Первая состоится уже в субботу с 12:00": the first of the protests just named
             why.append("protest-ordinal")
+        elif si + 1 < len(segs) and "protest" in kinds[si + 1] and "past" not in kinds[si + 1] and not seg_dates.get(si + 1) \
+                and any(not t.other_zone for t in seg_times.get(si + 1, ())) and seg_places.get(si + 1) \
+                and _FUTURE_TENSE.search(segs[si + 1].text):
+            # "24 февраля исполняется ровно год … В связи с этим … в 16:30 у … университета пройдёт пикет":
+            # the next sentence holds the day's protest, its time and its place
+            score += 1.5
+            why.append("protest-next")
         elif title_protest or any("protest" in kinds[j] for j in (si - 1, si + 1) if 0 <= j < len(segs)):
             score += 0.75
             why.append("protest-near")
@@ -979,6 +989,11 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         ahead = [j for j in range(best_si + 1, min(len(segs), best_si + 9))
                  if _WHERE_LINE.match(segs[j].text) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ()))]
         where_lines = ahead[:1]
+    if not where_lines:
+        # "WHERE: Allan Gardens, Toronto / WHEN: 1:00 pm - 3:00 pm on Saturday, January 26": a notice's
+        # own lines beside the day's "When:" line, however far down from the sentence that won the day
+        where_lines = [j for si in c.seg_ids if _DATE_LINE.match(segs[si].text) for j in (si - 2, si - 1, si + 1, si + 2)
+                       if 0 <= j < len(segs) and _WHERE_LINE.match(segs[j].text)][:1]
     near = where_lines + [si for si in near if si not in where_lines]
     # the venue is looked for in the sentence of the start time first when it names its own place
     venue_order = ([tsi] if time_first else []) + [si for si in near if not (time_first and si == tsi)]

@@ -360,11 +360,18 @@ _NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
 }
 
 
+_CAPS_RUN = re.compile(r"\b[A-Z]{3,}(?:[ \t]+(?:OF|THE|[A-Z]{3,}))*[ \t]+[A-Z]{3,}\b")
+
+
 def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[PlaceMention]:
     """Venue and address candidates, left to right; only within `spans` (start, end) when given
     (the sentences an event can draw on: scanning the rest costs a third of the time)."""
     out: list[PlaceMention] = []
     regions = spans if spans is not None else [(0, len(text))]
+    if _CAPS_RUN.search(text):
+        # "a demonstration … SATURDAY JUNE 5 2PM, at the STATE LIBRARY": shouted words read as a name
+        # (title case keeps every offset)
+        text = _CAPS_RUN.sub(lambda m: m.group(0).title(), text)
 
     # the Russian patterns cost as much as the English ones: run them only on Cyrillic text, and
     # the English ones only where the text is in Latin script (a Russian text's stretches between

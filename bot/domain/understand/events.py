@@ -580,8 +580,22 @@ _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Я�
 def _announced(text: str) -> int:
     """Where the text first says it announces several protests (_MANY), or past its end: looked
     for only when a second protest is in question, as it costs a scan of the whole text."""
-    said = _MANY.search(text)
-    return said.start() if said else len(text) + 1
+    low = text.lower()
+    first = len(text) + 1
+    for w in _MANY_WORDS:  # the pattern tried only where one of its count words stands
+        i = low.find(w)
+        while 0 <= i < first:
+            if _MANY.match(text, i) and (i == 0 or not low[i - 1].isalnum()):
+                first = i
+                break
+            i = low.find(w, i + 1)
+    return first
+
+
+def _adds_another(sentence: str) -> bool:
+    """_ANOTHER in a sentence, tried only when one of its words is there."""
+    low = sentence.lower()
+    return any(w in low for w in _ANOTHER_WORDS) and bool(_ANOTHER.search(sentence))
 
 
 _ANOTHER = re.compile(
@@ -591,6 +605,9 @@ _ANOTHER = re.compile(
     r"|(?<![А-Яа-яЁё])(?:ещ[её] (?:одн|дв|тр)\w*|такие же|такая же|такой же)\s+(?:\w+\s+)?(?:акци|митинг|пикет|демонстрац|шестви)",
     re.I,
 )
+_ANOTHER_WORDS = ("another", "second", "third", "further", "separate", "втор", "трет", "друг", "ещ", "таки", "такая", "такой")
+_MANY_WORDS = ("two", "three", "four", "five", "several", "number of", "multiple", "different", "separate", "not the only",
+               "две", "два", "три", "четыре", "пять", "несколько")
 # the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
 _SIDE_EVENT = re.compile(
     r"\b(?:pre|post)-(?:march|rally|protest|vigil)\b|\b(?:before|after|following) the (?:march|rally|protest|vigil|demo)\b"
@@ -636,7 +653,7 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
                 len(segs))
     also = [si for si in range(len(segs)) if "protest" in kinds[si] and si not in c.seg_ids and not seg_dates.get(si)
             and (_ALSO.search(segs[si].text) or first < si < stop and (
-                _ANOTHER.search(segs[si].text) or _announced(text) < segs[si].start))]
+                _adds_another(segs[si].text) or _announced(text) < segs[si].start))]
     for si in c.seg_ids + also:
         k = kinds[si]
         if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
@@ -655,7 +672,7 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
             continue  # "a pre-march 10:15 a.m. service", "после митинга в 16:00": around the protest, not one
         # (at the first protest's own venue without a word of a new one it is that protest's next
         # step; its address may have been taken from this very sentence)
-        if (t.hour % 24, t.minute) in seen or not same_place and not _ANOTHER.search(segs[si].text) and any(
+        if (t.hour % 24, t.minute) in seen or not same_place and not _adds_another(segs[si].text) and any(
                 p.text.casefold() in seen_places for p in places):
             continue
         venue = next((p.text for p in places if p.kind in ("venue", "named")), None if places else base.venue)

@@ -171,3 +171,26 @@ def test_a_notices_where_line_beside_its_when_line_on_the_day_of_publication() -
             "EVENT: Rally for Fair Pay\n\nWHERE: Millennium Square, Leeds\n\nWHEN: 1:00 pm on Monday, March 1, 2021")
     ev = _events(text, "Europe/London")[0]
     assert (ev.start.strftime("%H:%M"), ev.venue) == ("13:00", "Millennium Square")
+
+
+def test_clocks_of_things_beside_the_protest_are_not_its_start() -> None:
+    text = ("Завтра в центре Самары перекроют движение из-за митинга. Движение транспорта ограничат с 06:00 до 21:00. "
+            "Сам митинг состоится в 18:00 на площади Славы.")
+    assert _starts(_events(text, "Europe/Samara")) == [("2021-03-02", "18:00")]
+    text = ("The party leader will land in Leeds at 7:00 am on Friday to lead a protest rally. "
+            "The protest will be held at Millennium Square after Friday prayers.")
+    assert [e.all_day for e in _events(text, "Europe/London")] == [True]
+
+
+def test_a_month_day_before_a_dash_is_no_start_hour() -> None:
+    times = find_times("WHEN: Monday, November 7 – 12:30 p.m.")
+    assert [(t.hour, t.minute, t.end_hour) for t in times] == [(12, 30, None)]
+
+
+def test_a_province_named_is_not_a_namesake_town() -> None:
+    text = ("Union leaders will rally at Queen's Park in Toronto on Friday at noon. Education workers in Ontario "
+            "began job action on Monday.")
+    ev = _events(text, "UTC")[0]
+    assert (ev.city, ev.timezone) == ("Toronto", "America/Toronto")
+    text = "Education workers in Ontario will rally at Queen's Park on Friday at noon."
+    assert _events(text, "UTC")[0].city != "Ontario"

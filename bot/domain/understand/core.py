@@ -111,6 +111,10 @@ def _understand(
     # regions settle an event's zone and its town's namesakes: looked for only when there may be one
     regions = find_regions(body) if calling else []
     hits = find_cities(body, countries, zone_name, frozenset((r.country, r.admin1) for r in regions))
+    if regions:
+        # "education workers in Ontario": the province the text names, not a namesake town abroad
+        named = {r.name.casefold(): r.country for r in regions}
+        hits = [h for h in hits if named.get(body[h.start : h.end].casefold(), h.place.country) == h.place.country]
     events: list[ExtractedEvent] = []
     event_debug: dict[str, object] = {}
     if calling:

@@ -107,6 +107,16 @@ _UPDATE_BEFORE = re.compile(r"(?:(?i:updated|last updated|posted|published)|Об
 _OPENING_HOURS = re.compile(
     r"(?:\b(?:hours(?: of operation)?|opening (?:hours|times)|doors open|open(?:s|ing)? (?:at|from|daily)|clos(?:es|ing) at|часы работы|работает с)\b[^.!?\n]{0,30}"
     r"|(?:day|[Tt]hu|[Ff]ri)\.?:[ \t]*)$", re.I)
+# the clock of something beside the protest: road closures, the weather, a leader's plane
+# ("Движение транспорта ограничат с 06:00 до 21:00", "wet and windy from 7am onwards", "will land
+# in Karachi at 7:00 am")
+_NOT_THE_PROTEST = re.compile(
+    r"(?:\b(?:road closures?|roads? (?:will be )?closed|closed to traffic|traffic (?:will be )?(?:diverted|restricted|closed|suspended)"
+    r"|weather|forecast|(?:will|to) (?:land|arrive|fly in)|lands?|arriv(?:es|ing|al))\b"
+    r"|(?<![А-Яа-яЁё])(?:движени\w* (?:транспорта )?(?:ограничат|перекроют|будет (?:ограничено|перекрыто|закрыто))"
+    r"|(?:ограничат|перекроют|закроют) (?:движение|въезд|проезд)|прилет\w*|прибуд\w*|прилетит))[^.!?\n]*$",
+    re.I,
+)
 _PAGE_STAMP_12H = re.compile(r"[ \t,]*\d{1,2}:\d\d[ \t]*(?:[ap]\.?m\.?)(?![ \t]*(?:[-\u2013\u2014]|to\b))", re.I)
 _DATE_LINE = re.compile(r"^\s*(?:date|when|дата(?: и время)?|когда)\s*[:—-]", re.I)
 _WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?(?: акции| митинга| пикета)?|адрес)\s*[:—-]", re.I)
@@ -212,6 +222,7 @@ def extract_events(
              # are called for 14:00 or 14:05, not 14:07
              and (t.minute % 5 == 0 or t.end_hour is not None)
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
+             and not _NOT_THE_PROTEST.search(text, max(0, t.start - 70), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])
              and not _stamp_line(text, t.start, t.end, published)]
     places = find_places(text, _place_spans(text, segs, starts, dates, kinds))

@@ -21,7 +21,7 @@ _COMMON = frozenset(
     media bay ocean globe dover gateway pine palm ely bury redditch hyde
     western salt lakes gary frankfort columbia  de la le el al san santa man
     time date event type location details start end place venue where when who what
-    march rally protest mall plaza steps marion
+    march rally protest mall plaza steps marion bear
     """.split()
 )
 

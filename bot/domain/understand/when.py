@@ -294,6 +294,7 @@ _T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
 _T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
 _NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня)"
 
+_MONTH_BEFORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$")
 _MILITARY = re.compile(r"(?<![\d.:/,-])(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?:hrs|hours|h)\b\.?", re.I)
 _MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
@@ -351,6 +352,8 @@ def find_times(text: str) -> list[TimeMention]:
 
     low = text.lower()
     for m in scan(_SHORT_RANGE, text, low):
+        if _MONTH_BEFORE.search(low, max(0, m.start() - 12), m.start()):
+            continue  # "Monday, November 7 – 12:30 p.m.": the first number is the day
         ap = m.group("ap2")
         h2 = _hour24(int(m.group("h2")), ap)
         h1 = int(m.group("h1"))

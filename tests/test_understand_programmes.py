@@ -194,3 +194,17 @@ def test_a_province_named_is_not_a_namesake_town() -> None:
     assert (ev.city, ev.timezone) == ("Toronto", "America/Toronto")
     text = "Education workers in Ontario will rally at Queen's Park on Friday at noon."
     assert _events(text, "UTC")[0].city != "Ontario"
+
+
+def test_russian_places_after_from_along_and_before_a_where_clause() -> None:
+    from bot.domain.understand.where import find_places
+
+    def venues(text: str) -> list[str]:
+        return [p.text for p in find_places(text)]
+
+    assert "площадь Свободы" in venues("Шествие начнется с площади Свободы и пройдет до памятника.")
+    assert "Невский проспект" in venues("Автопробег пройдет по Невскому проспекту с 13.00 до 15.00.")
+    assert "Манежная площадь" in venues("Власти начали перекрывать Манежную площадь, на которой хотят провести сход.")
+    # with whom, not from where; where a march ends, not where it meets
+    assert venues("Митинг согласовали с администрацией города.") == []
+    assert "Театральная площадь" not in venues("Маршрут проляжет до Театральной площади, где состоится митинг.")

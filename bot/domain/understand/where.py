@@ -222,7 +222,7 @@ _RU_FEMININE = {"площадь", "улица", "набережная", "мэр�
 _RU_NOUN_RE = "|".join(sorted(list(_RU_NOUNS) + [n.capitalize() for n in _RU_NOUNS], key=len, reverse=True))
 # (a place noun in the instrumental, 'зданием', 'библиотекой', looks like an adjective: it is not one)
 _RU_NOUN_AHEAD = "|".join(sorted((n for n in _RU_NOUNS if n.endswith(("ой", "ом", "ем", "ей"))), key=len, reverse=True))
-_RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)(?!(?i:" + _RU_NOUN_AHEAD + r")(?![А-Яа-яЁё]))[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ая|ий|ый|ых|их|ей|ое|ым|им)(?![А-Яа-яЁё])"
+_RU_ADJ = r"(?![Пп]роходн|[Нн]абережн)(?!(?i:" + _RU_NOUN_AHEAD + r")(?![А-Яа-яЁё]))[А-ЯЁа-яё-]+(?:ой|ую|ом|ем|ого|ому|ему|ая|ий|ый|ых|их|ей|ое|ым|им)(?![А-Яа-яЁё])"
 # up to two adjectives: 'Даугавпилсский железнодорожный вокзал', 'Вечного огня'
 _RU_ADJS = r"(?:[Жж]/[Дд]|" + _RU_ADJ + r")(?: +(?:и +)?" + _RU_ADJ + r")?"  # 'у ж/д вокзала
 _RU_VENUE_BODY = (
@@ -230,9 +230,24 @@ _RU_VENUE_BODY = (
     r"(?P<tail>(?: +(?:(?:[А-ЯЁ]\. ?){1,2}[А-ЯЁ][а-яё]+|\d{4} года|\d{1,3} +лет +[А-ЯЁ][\w-]*|(?:культуры|спорта|молод[её]жи|искусств|офицеров|профсоюзов|пионеров|творчества|науки|наук|печати|советов|дружбы народов)(?![А-Яа-яЁё])|(?:администрации|мэрии|правительства|парламента|сейма|суда|думы|собрания|прокуратуры|университета|завода|комбината|театра|библиотеки|больницы|школы|полиции|министерства)(?![А-Яа-яЁё])(?: +[А-ЯЁа-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))?|(?:[а-яё]+(?:ого|его|ой|ей|ых|их) +){2}[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|метро +«[^»]{1,40}»|«[^»]{1,40}»|\"[^\"]{1,40}\"|[а-яё]+(?:ы|и|а|я|ов) +«[^»]{1,40}»|[А-ЯЁ][а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё])|[A-ZА-ЯЁ][\w.-]*(?: +[A-ZА-ЯЁ][\w.-]*)*|(?:в|во) +(?:«[^»]{1,40}»|\"[^\"]{1,40}\")|(?:им\.|имени) *[А-ЯЁ][а-яё]+(?: +[А-ЯЁ][а-яё]+)?|(?:у|за|возле|напротив) +[А-ЯЁа-яё]+(?: +[а-яё]+)?|[а-яё]+(?:ого|его|ой|ей|ых|их) +[а-яё]+(?:а|я|ов|ей|ы|и)(?![А-Яа-яЁё]))){0,3}))"
 )
 _RU_VENUE = re.compile(
-    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|за|вдоль|по|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|На|В|У|Возле|Около|От|Под стенами) +|[–—] +)"
+    r"(?:(?<![А-Яа-яЁё])(?:на|в|во|у|возле|около|напротив|перед|за|вдоль|по|к|ко|рядом с|недалеко от|неподал[её]ку от|под стенами|под окнами|у стен|от|с|со|На|В|У|Возле|Около|От|С|Со|Под стенами) +|[–—] +)"
     + _RU_VENUE_BODY
 )
+# a place the next clause says is where: "перекрывать Манежную площадь, на которой … хотят провести сход"
+# (not where a march ends: "до площади Пименова, где состоится митинг")
+_RU_WHERE_CLAUSE = re.compile(r",\s+(?:(?:на|в|у|возле|около|перед)\s+(?:которой|котором|которого)|где)\s")
+_RU_VENUE_WHERE = re.compile(r"(?<![А-Яа-яЁё])" + _RU_VENUE_BODY + r"\Z")
+
+
+def _before_where_clauses(text: str, low: str) -> Iterator[re.Match[str]]:
+    """The places that end right before a where-clause, each looked for only in the few words
+    before its comma (the body pattern tried at every position of a text costs too much)."""
+    if "котор" not in low and "где" not in low:
+        return
+    for c in _RU_WHERE_CLAUSE.finditer(text):
+        found = _RU_VENUE_WHERE.search(text, max(0, c.start() - 90), c.start())
+        if found:
+            yield found
 # a line that opens with a place ("Площадь Ленина, Пермь" under a listing's date line)
 _RU_VENUE_LINE = re.compile(r"[ \t]*" + _RU_VENUE_BODY)
 _RU_ADDRESS = re.compile(
@@ -458,8 +473,11 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             out.append(PlaceMention(m.start("a"), m.end("a"), m.group("a"), "address"))
     line_starts = [m for a, b in regions for m in _LINE_START.finditer(text, a, b)] if cyr else []
     line_places = (m for m in (_RU_VENUE_LINE.match(text, s.end()) for s in line_starts) if m)
-    for m in (itertools.chain(scan(_RU_VENUE), line_places) if cyr else ()):
+    where_clauses = _before_where_clauses(text, low) if cyr else ()
+    for m in (itertools.chain(scan(_RU_VENUE), line_places, where_clauses) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
+        if m.re is _RU_VENUE_WHERE and re.search(r"(?<![А-Яа-яЁё])(?:до|к|ко|[А-Яа-яЁё]+\s+до)\s+(?:[А-Яа-яЁё-]+\s+)?$", text[max(0, m.start() - 30) : m.start()]):
+            continue
         if m.re is _RU_VENUE_LINE and not _LINE_REST.match(text, m.end("v")):
             continue  # a line that opens with a place is that place only when it says nothing else ("Площадь Ленина, Пермь")
         if m.group(0).lstrip("–— ")[:3] in ("от ", "От ") and not _RU_ROUTE_ON.search(text, m.end("v"), m.end("v") + 80) \
@@ -495,6 +513,8 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             continue
         if noun in _RU_INSIDE and re.match(r"(?:в|во|В|Во)\s", m.group(0)):
             continue  # "согласован в администрации краевого центра", "сообщили в мэрии": who was asked, not where people stand
+        if re.match(r"[–— ]*(?:с|со|С|Со)\s", m.group(0)) and re.search(r"(?:ой|ей|ом|ем|ью|ами|ями)$", m.group("n")):
+            continue  # "согласовать с администрацией": with whom; "с площади Свободы" is from where
         along = m.group(0).lstrip("–— ")[:3] in ("по ", "По ")
         if along and noun not in ("улица", "проспект", "бульвар", "набережная"):
             continue  # 'по телевидению', 'по решению суда'

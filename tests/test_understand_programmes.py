@@ -208,3 +208,18 @@ def test_russian_places_after_from_along_and_before_a_where_clause() -> None:
     # with whom, not from where; where a march ends, not where it meets
     assert venues("Митинг согласовали с администрацией города.") == []
     assert "Театральная площадь" not in venues("Маршрут проляжет до Театральной площади, где состоится митинг.")
+
+
+def test_an_event_pages_name_line_under_its_date_line() -> None:
+    text = "Rally for the Welsh language\n\n12pm, Saturday, 6/3/21\nThe Senedd, Cardiff Bay\nSpeakers to be announced\n\nCome and join us."
+    assert _events(text, "Europe/London")[0].venue == "The Senedd"
+
+
+def test_a_namesake_in_the_state_the_text_names_and_a_roll_of_towns_in_local_time() -> None:
+    text = ("Three rallies are planned in Kentucky on Saturday, March 6:\n\n"
+            "Bowling Green – 10 AM local time, Senator's office (sign up here)\n\n"
+            "Lexington – Noon local time, Fayette County Courthouse (sign up here)\n\n"
+            "Louisville – 11 AM local time, Metro Hall (sign up here)")
+    got = {e.city: (e.start.strftime("%H:%M"), e.venue) for e in _events(text, "UTC")}
+    assert got == {"Bowling Green": ("10:00", "Senator's office"), "Lexington": ("12:00", "Fayette County Courthouse"),
+                   "Louisville": ("11:00", "Metro Hall")}

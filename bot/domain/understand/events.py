@@ -487,7 +487,7 @@ _LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|и)\s+)?|(?:and|и)\s+)(?:(?:in|в|
 _ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")
 _ROLL_LABEL = re.compile(r"[ \t]*[:\u2013\u2014-][ \t]*")
 _ROLL_CUT = re.compile(r"\n|;|\. |\(|\s[\u2013\u2014]\s")
-_ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|в|у|на)\s)+", re.I)
+_ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|в|у|на)\s|\blocal time\b)+", re.I)
 
 
 def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
@@ -952,6 +952,9 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
     return None
 
 
+_NAME_LINE = re.compile(r"(?P<v>(?:The )?[A-Z][\w'\u2019-]+(?: [A-Z][\w'\u2019-]+){0,4}), (?P<town>[A-Z][\w-]+(?: [A-Z][\w-]+)?)")
+
+
 @lru_cache(maxsize=4096)
 def _is_known_place(name: str) -> bool:
     """A town, a country, a region or an hour: a bare name that is none of these may be a venue."""
@@ -1097,6 +1100,13 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                  for j in range(max(0, best_si - 6), best_si) if len(segs[j].text.strip()) <= 60 and _own_line(text, segs[j])}
         venue = next((p.text for found in lines.values() for p in found if p.kind == "venue"), None)
         address = next((p.text for found in lines.values() for p in found if p.kind == "address"), None)
+    if venue is None and address is None and not multi and best_si + 1 < len(segs) and len(segs[best_si].text) <= 60 \
+            and _own_line(text, segs[best_si]) and _own_line(text, segs[best_si + 1]):
+        # an event page's line under its date line: "12pm, Saturday, 9/11/19 / The Senedd, Cardiff Bay":
+        # a short line of names whose last part is a town
+        line = _NAME_LINE.fullmatch(segs[best_si + 1].text.strip())
+        if line and _is_known_place(line.group("town").split()[0]):
+            venue = line.group("v")
     if venue is None and not multi:
         for si, k in enumerate(kinds):
             # a sentence of the protest, or one that says it was approved ("администрация

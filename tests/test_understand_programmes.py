@@ -223,3 +223,9 @@ def test_a_namesake_in_the_state_the_text_names_and_a_roll_of_towns_in_local_tim
     got = {e.city: (e.start.strftime("%H:%M"), e.venue) for e in _events(text, "UTC")}
     assert got == {"Bowling Green": ("10:00", "Senator's office"), "Lexington": ("12:00", "Fayette County Courthouse"),
                    "Louisville": ("11:00", "Metro Hall")}
+
+
+def test_a_day_of_the_month_with_no_month_is_the_next_such_day() -> None:
+    text = "В последний день месяца — 28 числа, в Казани состоится пикет. Пикет пройдёт с 10 до 11 утра около мэрии."
+    u = understand(text, published=datetime(2022, 2, 25), default_tz="Europe/Moscow")
+    assert _starts(u.events) == [("2022-02-28", "10:00")]

@@ -220,8 +220,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
         if not free(m.start(), m.end()):
             continue
         earlier = [d for d in found if d.end <= m.start() and m.start() - d.end < 300 and d.day is not None]
-        if not earlier and published is not None and _MONTHLY.match(text, m.end()):
-            # "6-го числа каждого месяца мы будем выходить": the next such day
+        if not earlier and published is not None and (_MONTHLY.match(text, m.end()) or m.group(0).endswith("числа")):
+            # "6-го числа каждого месяца мы будем выходить", "в последний день февраля — 28 числа": the next such day
             monthly = _safe_date(published.year, published.month, int(m.group("day")))
             if monthly is None or monthly < published:
                 nxt = published.replace(day=1) + timedelta(days=32)

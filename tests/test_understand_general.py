@@ -379,7 +379,8 @@ def test_a_second_date_introduced_by_also() -> None:
 
 
 def test_the_28th_and_a_morning_range() -> None:
-    assert [d.day.isoformat() for d in find_dates("в последний день марта — 31 числа", PUBLISHED.date()) if d.day] == []
+    # (a day of the month with no month is the next such day: the 31st after 1 March)
+    assert [d.day.isoformat() for d in find_dates("в последний день марта — 31 числа", PUBLISHED.date()) if d.day] == ["2021-03-31"]
     ev = _event("В марте — 8 марта и 28 числа — пройдут пикеты с 10 до 11 утра около администрации города.", "Europe/Moscow")
     assert (_hhmm(ev), ev.end.strftime("%H:%M") if ev.end else None) == ("10:00", "11:00")
 

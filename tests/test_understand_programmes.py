@@ -229,3 +229,17 @@ def test_a_day_of_the_month_with_no_month_is_the_next_such_day() -> None:
     text = "В последний день месяца — 28 числа, в Казани состоится пикет. Пикет пройдёт с 10 до 11 утра около мэрии."
     u = understand(text, published=datetime(2022, 2, 25), default_tz="Europe/Moscow")
     assert _starts(u.events) == [("2022-02-28", "10:00")]
+
+
+def test_a_security_briefs_clock_and_an_order_of_service() -> None:
+    assert [(t.hour, t.minute) for t in find_times("a rally at Durbar Square 1130 Mar. 6 amid protests")] == [(11, 30)]
+    assert [(t.hour, t.minute, t.end_hour) for t in find_times("protests 1000-1400 Mar. 6 in Lagos")] == [(10, 0, 14)]
+    assert [(t.hour, t.minute) for t in find_times("Order of service\n\n1800: Choir\n\n1805: Address")] == [(18, 0), (18, 5)]
+    assert find_times("elections held in 2021 Jan. 5") == []
+
+
+def test_the_gathering_time_before_words_about_travel() -> None:
+    text = ("A youth climate protest is due to take place in Bristol on Friday 5 March.\n\n"
+            "Officers are in touch with the organisers.\n\n"
+            "We expect people to gather on College Green for 11am and roads may be busy as groups travel to the event.")
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-05", "11:00")]

@@ -934,10 +934,17 @@ def _pick_time(c: _Candidate, segs: list[Segment], kinds: list[set[str]], seg_da
         k = kinds[si]
         if "nonprotest" in k and "protest" not in k:
             continue
-        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())) or _TRAVEL.search(segs[si].text):
+        if any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
             continue
-        if "protest" in k or _START_CUE.search(segs[si].text):
-            options = [t for t in seg_times.get(si, ()) if not t.other_zone]
+        travel = _TRAVEL.search(segs[si].text)
+        # ("We expect people to gather on College Green for 11am and … as groups travel to and from the
+        # event": the gathering's time comes before the journey's words)
+        before = segs[si].start + travel.start() if travel else segs[si].end
+        cue = _START_CUE.search(segs[si].text)
+        if travel and not (cue and segs[si].start + cue.end() < before):
+            continue
+        if "protest" in k or cue:
+            options = [t for t in seg_times.get(si, ()) if not t.other_zone and t.end <= before]
             if options:
                 return options[0]
     # "It's happening at the intersection of Broadway and Commercial Drive, from 5 to 7 p.m.": the

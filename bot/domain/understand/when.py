@@ -296,6 +296,13 @@ _NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня
 
 _MONTH_BEFORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$")
 _MILITARY = re.compile(r"(?<![\d.:/,-])(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?:hrs|hours|h)\b\.?", re.I)
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_BRIEF_CLOCK = re.compile(
+    r"(?<![\d.:/,-])(?<!\bin )(?<!\bof )(?<!\bsince )(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?:-(?P<h2>[01]\d|2[0-3])(?P<m2>[0-5]\d))?"
+    r"(?=\s+" + _MONTH_ABBR + r"\s+\d{1,2}\b)"
+    r"|(?m:^[ \t]*(?P<hl>[01]\d|2[0-3])(?P<ml>[0-5]\d):[ \t])"
+)
+_BRIEF_HINT = re.compile(r"\d{4}(?:-\d{4})?\s+" + _MONTH_ABBR + r"\s+\d|^[ \t]*\d{4}:[ \t]", re.M)
 _MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
@@ -390,6 +397,13 @@ def find_times(text: str) -> list[TimeMention]:
         if free(m.start(), m.end()) and _MILITARY_CUE.search(low, max(0, m.start() - 10), m.start()):
             # "today, April 20, 2010 at 1700 hrs": a police or security notice's clock
             out.append(TimeMention(m.start(), m.end(), int(m.group("h")), int(m.group("m"))))
+            taken.append((m.start(), m.end()))
+    for m in _BRIEF_CLOCK.finditer(text) if _BRIEF_HINT.search(text) else ():
+        if free(m.start(), m.end()):
+            # a security brief's "rally at Bhrikuti Mandap 1130 Jan. 1", an order of service's "1800: …"
+            until = m.group("h2")
+            out.append(TimeMention(m.start(), m.end(), int(m.group("h") or m.group("hl")), int(m.group("m") or m.group("ml")),
+                                   int(until) if until else None, int(m.group("m2")) if until else None))
             taken.append((m.start(), m.end()))
     for m in _spoken_hours(text):
         if free(m.start(), m.end()):

@@ -243,3 +243,9 @@ def test_the_gathering_time_before_words_about_travel() -> None:
             "Officers are in touch with the organisers.\n\n"
             "We expect people to gather on College Green for 11am and roads may be busy as groups travel to the event.")
     assert _starts(_events(text, "Europe/London")) == [("2021-03-05", "11:00")]
+
+
+def test_a_habit_every_sunday_does_not_give_the_day_its_time() -> None:
+    text = ("В воскресенье вечером на площади Свободы пройдет митинг солидарности. Митинг начнется в воскресенье в 17:30. "
+            "В других городах активисты призывают выходить на площади каждое воскресенье в 14:00.")
+    assert _starts(_events(text, "Europe/Moscow")) == [("2021-03-07", "17:30")]

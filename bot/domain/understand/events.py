@@ -338,6 +338,9 @@ def extract_events(
         if d.far:
             score -= 3
             why.append("far")
+        if d.kind == "weekday" and _EVERY_BEFORE.search(text, max(0, d.start - 12), d.start):
+            score -= 1  # "каждое воскресенье в 14:00", "every Saturday": a habit; a mention of the day itself says more
+            why.append("every")
         if d.kind == "absolute":
             score += 0.5
             if d.day == published and d.explicit_year and not seg_times.get(si):
@@ -580,6 +583,7 @@ def _town_event(base: ExtractedEvent, day: date, place: Place, t: TimeMention | 
 
 
 _BOUND_BEFORE = re.compile(r"(?:\b(?:after|until|till|before|no later than|conclude[sd]? on|ends? on|as of)|(?<![А-Яа-яЁё])(?:после|до|не позднее|по состоянию на))\s+(?:the\s+)?$", re.I)
+_EVERY_BEFORE = re.compile(r"(?:\bevery|(?<![А-Яа-яЁё])(?:каждое|каждую|каждый|по))\s+$", re.I)
 _EXPECTED_TO = re.compile(r"\b(?:are|is) expected to\b", re.I)
 _ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|ой|ье|ое)|the (?:first|second|third)(?: one)?)\b", re.I)
 _TODAY_OPENS = re.compile(r"\s*(?:[\"“]\s*)?today\b", re.I)

@@ -673,6 +673,9 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
         k = kinds[si]
         if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
             continue
+        days = [d for d in seg_dates.get(si, ()) if d.day == c.day]
+        if days and all(d.kind == "weekday" and _EVERY_BEFORE.search(segs[si].text[: d.start - segs[si].start][-12:]) for d in days):
+            continue  # "выходить на площади каждое воскресенье в 14:00": a habit, not one more protest that day
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
         places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address")]
         same_place = bool(_SAME_PLACE.search(segs[si].text))

@@ -52,7 +52,7 @@ CUES = (
     # hard negatives
     cue("protest_vote", "neg_protest", 4, r"\bprotest vot(?:e|es|ing)\b"),
     cue("commemoration", "nonprotest", 2, r"\bminute['\u2019]?s silence\b|\bminute of silence\b|\bremembrance (?:service|day|sunday)\b|\bmemorial service\b|\bwreath[- ]laying\b"),
-    cue("show", "nonprotest", 2, r"\bconcerts?\b|\bgigs?\b|\b(?:uk |world )?tour\b|\bband\b|\bdoors\b|\bfestival\b|\btickets?\b|\bproduct launch\b|\blaunch event\b|\bkeynote\b|\bpublic meeting\b|\bto discuss\b"),
+    cue("show", "nonprotest", 2, r"\bconcerts?\b|\bgigs?\b|\b(?:uk |world )?tour\b|\bband\b|\bdoors\b|\bfestival\b|\btickets?\b|\bproduct launch\b|\blaunch event\b|\bkeynote\b|\bpublic meeting\b|\bto discuss\b|\bmarching bands?\b|\b5k\b|\bfun run\b|\bwalk/run\b|\bcooking demos?\b"),
     cue("lightning", "weather", 4, r"\blightning\b|\bthunderstorms?\b"),
     cue("military", "military", 3, r"\bair ?strikes?\b|\bairstrikes?\b|\bmissiles?\b|\bdrone strikes?\b|\bshelling\b|\bbombing\b|\bmilitary coalition\b|\bcoalition (?:air ?strikes?|forces|jets|warplanes|troops|aircraft)\b"),
     cue("sport", "sport", 2, r"\bgoal\b|\bfree-kick\b|\bstriker\b|\bmidfielder\b|\bfootball\b|\bmatch between\b|\bscored?\b"),

@@ -258,3 +258,25 @@ def test_fairs_bands_and_laying_flowers_are_no_protest_calls() -> None:
         "Марш-парад духовых оркестров пройдет в Мелитополе 6 марта в 10:00 на площади Победы.",
     ):
         assert understand(text, published=PUBLISHED, default_tz="Europe/Moscow").category == "other", text
+
+
+def test_a_listing_of_days_each_with_its_protests_on_lines_under_it() -> None:
+    text = ("Four rallies are planned in Leeds this weekend, police said.\n"
+            "Saturday, March 6\n"
+            "- Nurses for Fair Pay: Millennium Square at noon\n"
+            "- Save Our Libraries: march from Park Square from 11 a.m. to 2 p.m.\n"
+            "Sunday, March 7\n"
+            "- Stop the Cuts: Victoria Gardens from 1 to 2 p.m.\n"
+            "- Rally Against Hate: City Square from 2 to 4 p.m.")
+    got = [(e.start.date().isoformat(), e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London")]
+    assert got == [("2021-03-06", "12:00", "Millennium Square"), ("2021-03-06", "11:00", "Park Square"),
+                   ("2021-03-07", "13:00", "Victoria Gardens"), ("2021-03-07", "14:00", "City Square")]
+
+
+def test_prose_under_a_pages_date_line_is_no_listing() -> None:
+    text = ("Monday, March 1, 2021\n\nSeveral groups plan to rally outside the Town Hall in Leeds this morning.\n\n"
+            "First up, the anti-tax protest. That's at 10 a.m.\n\nThen, at 11 a.m., there's a rally for choice.\n\n"
+            "As for other events today, expect the mayor's speech to start around 1 p.m.")
+    events = _events(text, "Europe/London")
+    assert "day_listing" not in understand(text, published=PUBLISHED, default_tz="Europe/London").debug["events"]
+    assert events and events[0].start.strftime("%H:%M") == "10:00"

@@ -406,6 +406,12 @@ def extract_events(
     chosen.sort(key=lambda c: c.mention.start)
     events: list[ExtractedEvent] = []
     # one protest day held town by town: a list ("Adelaide 3pm, …; Brisbane 2pm, …"), else a sentence a town
+    listing = _day_listing(text, dates, times, city_hits, kinds, segs, starts, published) if not multi or len(chosen) > 1 else []
+    if len(listing) >= 2 and any(day == c.day for c in chosen for day, *_ in listing):
+        base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi,
+                      title_ids, published, weak_hits)
+        debug["day_listing"] = len(listing)
+        return [_listed_event(base, day, t, place, hit) for day, t, place, hit in listing], debug
     day_si = _seg_index(segs, starts, chosen[0].mention.start)
     day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
     roll = [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)
@@ -449,6 +455,82 @@ def extract_events(
 
 
 _IN_TOWN = re.compile(r"(?:\b(?:in|and)|(?<![А-Яа-яЁё])(?:в|во|и))\s+$", re.I)
+
+
+_LINE = re.compile(r"[^\n]+")
+_BULLET = re.compile(r"[ \t]*(?:[-\u2013\u2014\u2022*\u00b7]+[ \t]*)?")
+_HEADER_REST = re.compile(r"[\s,:.\u2013\u2014-]*(?:[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*)*[\s,:.]*|[А-ЯЁ][\w.-]*(?:[ \t]+[А-ЯЁ][\w.-]*)*[\s,:.]*)?")
+_LISTED_VENUE = re.compile(r":[ \t]*(?:(?:march|rally|gathering|picket|vigil)\b[^.;]*?\b(?:at|outside|in front of)[ \t]+)?(?:the[ \t]+)?(?P<v>[A-Z][\w.'\u2019-]*(?:[ \t]+(?:of[ \t]+|the[ \t]+)?[A-Z][\w.'\u2019-]*){0,5})")
+
+
+def _day_listing(text: str, dates: list[DateMention], times: list[TimeMention], hits: list[CityHit],
+                 kinds: list[set[str]], segs: list[Segment], starts: list[int],
+                 published: date | None) -> list[tuple[date, TimeMention, str | None, CityHit | None]]:
+    """A listing of days, each a line of its own ("Saturday, March 27", "Friday, Cape Town:"), with
+    the day's protests on the lines under it, a clock time on each ("- Stop the Pipeline: Dallas
+    Road from 1 to 2 p.m.", "12:00 - A march from Keizersgracht Street to the gates of
+    Parliament"): one event a line, on its heading's day, at the line's first time and place."""
+    if text.count("\n") < 3 or len(dates) < 1:
+        return []
+    out: list[tuple[date, TimeMention, str | None, CityHit | None]] = []
+    day: date | None = None
+    town: CityHit | None = None
+    headings = 0
+    for line in _LINE.finditer(text):
+        a, b = line.start(), line.end()
+        lead = _BULLET.match(text, a)
+        first = next((d for d in dates if a <= d.start < b), None)
+        if first is not None and lead is not None and first.start == lead.end() and first.day is not None and (
+            text[a:b].rstrip().endswith(":") or len(text[a:b].strip()) <= 45
+            and (rest := _HEADER_REST.match(text, first.end)) is not None and rest.end() >= b
+        ) and not any(a <= t.start < b for t in times):
+            day = first.day if published is None or first.day >= published else None
+            town = next((h for h in hits if a <= h.start < b), None)
+            headings += 1
+            continue
+        if day is None:
+            continue
+        own = [t for t in times if a <= t.start < b and not t.other_zone]
+        if not own or any(a <= d.start < b and d.day != day for d in dates):
+            continue
+        # a listing's line opens with a bullet or its time, or is short; prose under a page's
+        # date line is no listing
+        led = lead is not None and (lead.end() > a and text[a:lead.end()].strip() != "" or own[0].start == lead.end())
+        if not led and (headings < 2 or b - a > 200):
+            continue
+        si = _seg_index(segs, starts, a)
+        if "nonprotest" in kinds[si] and "protest" not in kinds[si] or "past" in kinds[si]:
+            continue  # "14:00 - A memorial service for …": not a protest
+        places = [p for p in find_places(text, [(a, b)]) if p.kind in ("venue", "address", "named")]
+        venue = places[0].text if places else None
+        if venue is None:
+            named = _LISTED_VENUE.search(text, a, own[0].start)
+            venue = named.group("v") if named else None
+        if venue is None and not text[own[0].end : b].strip(" ,.;:-\u2013\u2014"):
+            # "3 pm / Vancouver Art Gallery": a time on its own line, the place on the next
+            below = _LINE.search(text, b)
+            if below and below.end() - below.start() <= 60 and not any(below.start() <= t.start < below.end() for t in times) \
+                    and not any(below.start() <= d.start < below.end() for d in dates) and text[below.start()].isupper():
+                venue = text[below.start() : below.end()].strip()
+        hit = next((h for h in hits if a <= h.start < b), town)
+        out.append((day, own[0], venue, hit))
+    # the same protest twice (a page's own summary line): once, with its place
+    kept: list[tuple[date, TimeMention, str | None, CityHit | None]] = []
+    for entry in out:
+        same = [k for k in kept if k[0] == entry[0] and (k[1].hour, k[1].minute) == (entry[1].hour, entry[1].minute)]
+        if same and (entry[2] is None or same[0][2] == entry[2]):
+            continue
+        kept = [k for k in kept if not (k in same and k[2] is None)] + [entry]
+    return kept if headings >= 2 and len(kept) >= 2 or len(kept) >= 3 else []
+
+
+def _listed_event(base: ExtractedEvent, day: date, t: TimeMention, venue: str | None, hit: CityHit | None) -> ExtractedEvent:
+    """One line of a day listing, in its town's zone when the line or its heading names one."""
+    if hit is not None:
+        return _town_event(base, day, hit.place, t, venue, base.confidence)
+    one = _variant(base, day, t, None)
+    one.venue = venue
+    return one
 
 
 def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds: list[set[str]],

@@ -406,12 +406,12 @@ def extract_events(
     chosen.sort(key=lambda c: c.mention.start)
     events: list[ExtractedEvent] = []
     # one protest day held town by town: a list ("Adelaide 3pm, …; Brisbane 2pm, …"), else a sentence a town
-    listing = _day_listing(text, dates, times, city_hits, kinds, segs, starts, published) if not multi or len(chosen) > 1 else []
-    if len(listing) >= 2 and any(day == c.day for c in chosen for day, *_ in listing):
+    day_rows = _day_listing(text, dates, times, city_hits, kinds, segs, starts, published)
+    if len(day_rows) >= 2 and any(day == c.day for c in chosen for day, *_ in day_rows):
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi,
                       title_ids, published, weak_hits)
-        debug["day_listing"] = len(listing)
-        return [_listed_event(base, day, t, place, hit) for day, t, place, hit in listing], debug
+        debug["day_listing"] = len(day_rows)
+        return [_listed_event(base, day, t, place, hit) for day, t, place, hit in day_rows], debug
     day_si = _seg_index(segs, starts, chosen[0].mention.start)
     day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
     roll = [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)

@@ -280,3 +280,12 @@ def test_prose_under_a_pages_date_line_is_no_listing() -> None:
     events = _events(text, "Europe/London")
     assert "day_listing" not in understand(text, published=PUBLISHED, default_tz="Europe/London").debug["events"]
     assert events and events[0].start.strftime("%H:%M") == "10:00"
+
+
+def test_a_towns_sentence_with_a_time_or_a_place_but_not_both() -> None:
+    text = ("A nationwide protest is set to take place on Friday, March 5, with marches planned across the country.\n\n"
+            "In Leeds, protesters will gather from 9:00 a.m. at Millennium Square and march to the Town Hall.\n\n"
+            "In Bristol, demonstrators will begin their march at College Green.\n\n"
+            "In Cardiff, protests will begin at 10:00 a.m.")
+    got = {e.city: (None if e.all_day else e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London")}
+    assert got == {"Leeds": ("09:00", "Millennium Square"), "Bristol": (None, "College Green"), "Cardiff": ("10:00", None)}

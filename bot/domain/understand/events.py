@@ -414,9 +414,10 @@ def extract_events(
         return [_listed_event(base, day, t, place, hit) for day, t, place, hit in day_rows], debug
     day_si = _seg_index(segs, starts, chosen[0].mention.start)
     day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
-    roll = [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)
+    roll: list[tuple[CityHit, TimeMention | None, str | None]] = []
+    roll += [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)
     if not (roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500):
-        roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits)
+        roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits, kinds)
     if roll:
         base = _build(chosen[0], text, segs, starts, kinds, seg_dates, seg_times, seg_places, city_hits, zone_name, multi, title_ids, published, weak_hits)
         debug["town_by_town"] = len(roll)
@@ -630,24 +631,27 @@ _TOWN_OPENS = re.compile(r"\s*(?:[«\"]\s*)?(?:В|Во|In|At)\s+$")
 
 def _town_sentences(c: _Candidate, segs: list[Segment], starts: list[int], seg_dates: dict[int, list[DateMention]],
                     seg_times: dict[int, list[TimeMention]], seg_places: dict[int, list[PlaceMention]],
-                    hits: list[CityHit]) -> list[tuple[CityHit, TimeMention, str | None]]:
+                    hits: list[CityHit], kinds: list[set[str]]) -> list[tuple[CityHit, TimeMention | None, str | None]]:
     """"В Москве и других городах 6 марта пройдут акции. / В Москве у станции метро … с 15:00 до
     18:00 … / В Воронеже пикет начнется в 18:00 на площади …": a day without a time of its own,
     then a sentence a town, each opening with its town and giving its own time and place."""
     best_si = _seg_index(segs, starts, c.mention.start)
     if any(not t.other_zone for t in seg_times.get(best_si, ())):
         return []
-    out: list[tuple[CityHit, TimeMention, str | None]] = []
-    for j in range(best_si + 1, min(len(segs), best_si + 6)):
+    out: list[tuple[CityHit, TimeMention | None, str | None]] = []
+    for j in range(best_si + 1, min(len(segs), best_si + 8)):
         if any(d.day and d.day != c.day for d in seg_dates.get(j, ())):
             break
         opener = next((h for h in hits if segs[j].start <= h.start < segs[j].start + 6
                        and _TOWN_OPENS.fullmatch(segs[j].text[: h.start - segs[j].start])), None)
         times = [t for t in seg_times.get(j, ()) if not t.other_zone]
         places = [p for p in seg_places.get(j, ()) if p.kind in ("venue", "address", "named")]
-        if opener is None or not times or not places:
+        if opener is None or not times and not places or not (times and places) and "protest" not in kinds[j]:
             continue
-        out.append((opener, times[0], places[0].text))
+        # (a town's sentence with a time and no place, or a place and no time, is still its protest:
+        # "In Machakos, protests will begin at 10:00 a.m.", "In Kisumu, demonstrators will begin their
+        # march at Jomo Kenyatta Sports Ground")
+        out.append((opener, times[0] if times else None, places[0].text if places else None))
     return out if len({h.place.name for h, _, _ in out}) >= 2 else []
 
 

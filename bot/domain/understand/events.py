@@ -707,7 +707,7 @@ _ANOTHER = re.compile(
     re.I,
 )
 _ANOTHER_WORDS = ("another", "second", "third", "further", "separate", "втор", "трет", "друг", "ещ", "таки", "такая", "такой")
-_MANY_WORDS = ("two", "three", "four", "five", "several", "number of", "multiple", "different", "separate", "not the only",
+_MANY_WORDS = ("two", "three", "four", "five", "several", "a number of", "a series of", "multiple", "different", "separate", "not the only",
                "две", "два", "три", "четыре", "пять", "несколько")
 # the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
 _SIDE_EVENT = re.compile(
@@ -721,8 +721,8 @@ _SAME_PLACE = re.compile(
     re.I,
 )
 _MANY = re.compile(
-    r"\b(?:two|three|four|five|several|a number of|multiple|different|separate)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:protests|rallies|demonstrations|demos|marches|vigils|pickets|actions|events|groups|gatherings)\b"
+    r"\b(?:two|three|four|five|several|a number of|a series of|multiple|different|separate)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:(?:counter-?)?protests|rallies|demonstrations|demos|marches|vigils|pickets|actions|events|groups|gatherings)\b"
     r"|\bnot the only (?:protest|rally|demo|demonstration|march|event)\b"
     r"|(?<![А-Яа-яЁё])(?:две|два|три|четыре|пять|несколько)\s+(?:[А-Яа-яЁё-]+\s+){0,2}?"
     r"(?:акци[йи]|митинга|митингов|пикета|пикетов|демонстраци[ийя]|шестви[яй]|мероприяти[яй])(?![А-Яа-яЁё])",
@@ -750,8 +750,8 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
     # (a dateless sentence after the next day's sentence belongs to that day; the count must come
     # before the sentence it covers: "a number of marches" at a text's end is not an announcement)
     first = c.seg_ids[0]
-    stop = next((si for si in range(first + 1, len(segs)) if any(d.day and d.day != c.day for d in seg_dates.get(si, ()))),
-                len(segs))
+    stop = next((si for si in range(first + 1, len(segs)) if any(
+        d.day and d.day != c.day and (published is None or d.day >= published) for d in seg_dates.get(si, ()))), len(segs))
     also = [si for si in range(len(segs)) if "protest" in kinds[si] and si not in c.seg_ids and not seg_dates.get(si)
             and (_ALSO.search(segs[si].text) or first < si < stop and (
                 _adds_another(segs[si].text) or _announced(text) < segs[si].start))]

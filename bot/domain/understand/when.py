@@ -302,6 +302,7 @@ _BRIEF_CLOCK = re.compile(
     r"(?=\s+" + _MONTH_ABBR + r"\s+\d{1,2}\b)"
     r"|(?m:^[ \t]*(?P<hl>[01]\d|2[0-3])(?P<ml>[0-5]\d):[ \t])"
 )
+_FOUR_DIGITS = re.compile(r"\d\d\d\d[ :-]")  # a cheap first look for _BRIEF_HINT
 _BRIEF_HINT = re.compile(r"\d{4}(?:-\d{4})?\s+" + _MONTH_ABBR + r"\s+\d|^[ \t]*\d{4}:[ \t]", re.M)
 _MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
@@ -398,7 +399,7 @@ def find_times(text: str) -> list[TimeMention]:
             # "today, April 20, 2010 at 1700 hrs": a police or security notice's clock
             out.append(TimeMention(m.start(), m.end(), int(m.group("h")), int(m.group("m"))))
             taken.append((m.start(), m.end()))
-    for m in _BRIEF_CLOCK.finditer(text) if _BRIEF_HINT.search(text) else ():
+    for m in _BRIEF_CLOCK.finditer(text) if _FOUR_DIGITS.search(text) and _BRIEF_HINT.search(text) else ():
         if free(m.start(), m.end()):
             # a security brief's "rally at Bhrikuti Mandap 1130 Jan. 1", an order of service's "1800: …"
             until = m.group("h2")

@@ -375,6 +375,7 @@ _NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
 }
 
 
+_CAPS_PAIR = re.compile(r"[A-Z][A-Z][A-Z]+[ \t]+[A-Z][A-Z][A-Z]")  # a cheap first look for _CAPS_RUN
 _CAPS_RUN = re.compile(r"\b[A-Z]{3,}(?:[ \t]+(?:OF|THE|[A-Z]{3,}))*[ \t]+[A-Z]{3,}\b")
 
 
@@ -383,7 +384,7 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
     (the sentences an event can draw on: scanning the rest costs a third of the time)."""
     out: list[PlaceMention] = []
     regions = spans if spans is not None else [(0, len(text))]
-    if _CAPS_RUN.search(text):
+    if _CAPS_PAIR.search(text) and _CAPS_RUN.search(text):
         # "a demonstration … SATURDAY JUNE 5 2PM, at the STATE LIBRARY": shouted words read as a name
         # (title case keeps every offset)
         text = _CAPS_RUN.sub(lambda m: m.group(0).title(), text)

@@ -289,3 +289,33 @@ def test_a_towns_sentence_with_a_time_or_a_place_but_not_both() -> None:
             "In Cardiff, protests will begin at 10:00 a.m.")
     got = {e.city: (None if e.all_day else e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London")}
     assert got == {"Leeds": ("09:00", "Millennium Square"), "Bristol": (None, "College Green"), "Cardiff": ("10:00", None)}
+
+
+def test_a_roll_of_towns_in_the_state_the_text_names() -> None:
+    text = ("Protests are set to take place across Idaho on Saturday, March 6.\n\nIdaho protest locations:\n"
+            "  • Boise — 11:30 a.m. to 3 p.m., Idaho State Capitol\n"
+            "  • Pocatello — 11:30 a.m. to 1 p.m., Caldwell Park\n"
+            "  • Idaho Falls — 4 to 6 p.m., Japanese Friendship Garden\n"
+            "  • Twin Falls — 11 a.m. to 2 p.m., Twin Falls Courthouse")
+    got = {e.city: (e.start.strftime("%H:%M"), e.timezone) for e in _events(text, "America/Boise")}
+    assert got == {"Boise": ("11:30", "America/Boise"), "Pocatello": ("11:30", "America/Boise"),
+                   "Idaho Falls": ("16:00", "America/Boise"), "Twin Falls": ("11:00", "America/Boise")}
+
+
+def test_a_roll_of_vigils_named_town_by_town() -> None:
+    text = ("Vigils will be held around the world on Monday 1 March.\n\nVigils around the world:\n\n"
+            "London Vigil: Outside Malta High Commission, Piccadilly, at 13:00\n\n"
+            "Berlin Vigil: Outside the Malta Embassy, Klingelhöferstraße 7, at 17:30\n\n"
+            "Brussels Vigil: Rond-Point Robert Schuman at 13:00")
+    got = {e.city: (e.start.strftime("%H:%M"), e.timezone, e.venue) for e in _events(text, "UTC")}
+    assert got["London"] == ("13:00", "Europe/London", "Malta High Commission, Piccadilly")
+    assert got["Berlin"][:2] == ("17:30", "Europe/Berlin") and got["Brussels"][:2] == ("13:00", "Europe/Brussels")
+
+
+def test_a_table_of_days_times_and_places() -> None:
+    text = ("Demonstrations in Leeds planned for March 5-6\n\nDATE\n\nDURATION\n\nPURPOSE\n\nLOCATION\n\n"
+            "March 5, 2021\n\n1100-1300\n\nMortgage Matters\n\nPark Square 10\n\n"
+            "March 6, 2021\n\n1230-1530\n\nAnimal cruelty\n\nBriggate 23")
+    got = [(e.start.isoformat()[:16], e.end.strftime("%H:%M") if e.end else None, e.venue) for e in _events(text, "Europe/London")]
+    assert got == [("2021-03-05T11:00", "13:00", "Park Square 10"), ("2021-03-06T12:30", "15:30", "Briggate 23")]
+    assert find_times("Timeline\n2010-2015\n") == []

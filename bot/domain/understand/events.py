@@ -461,6 +461,7 @@ _IN_TOWN = re.compile(r"(?:\b(?:in|and)|(?<![А-Яа-яЁё])(?:в|во|и))\s+$
 _LINE = re.compile(r"[^\n]+")
 _BULLET = re.compile(r"[ \t]*(?:[-\u2013\u2014\u2022*\u00b7]+[ \t]*)?")
 _HEADER_REST = re.compile(r"[\s,:.\u2013\u2014-]*(?:[A-Z][\w.'-]*(?:[ \t]+[A-Z][\w.'-]*)*[\s,:.]*|[А-ЯЁ][\w.-]*(?:[ \t]+[А-ЯЁ][\w.-]*)*[\s,:.]*)?")
+_PLACE_LIKE = re.compile(r"\d|\b(?:Plaza|Pl\.|Calle|C/|C\.|Street|St\.|Road|Avenue|Square|Park|Hall|Gardens?|Station|Embassy|Consulate|Parliament|Church)\b")
 _LISTED_VENUE = re.compile(r":[ \t]*(?:(?:march|rally|gathering|picket|vigil)\b[^.;]*?\b(?:at|outside|in front of)[ \t]+)?(?:the[ \t]+)?(?P<v>[A-Z][\w.'\u2019-]*(?:[ \t]+(?:of[ \t]+|the[ \t]+)?[A-Z][\w.'\u2019-]*){0,5})")
 
 
@@ -508,11 +509,18 @@ def _day_listing(text: str, dates: list[DateMention], times: list[TimeMention], 
             named = _LISTED_VENUE.search(text, a, own[0].start)
             venue = named.group("v") if named else None
         if venue is None and not text[own[0].end : b].strip(" ,.;:-\u2013\u2014"):
-            # "3 pm / Vancouver Art Gallery": a time on its own line, the place on the next
-            below = _LINE.search(text, b)
-            if below and below.end() - below.start() <= 60 and not any(below.start() <= t.start < below.end() for t in times) \
-                    and not any(below.start() <= d.start < below.end() for d in dates) and text[below.start()].isupper():
-                venue = text[below.start() : below.end()].strip()
+            # "3 pm / Vancouver Art Gallery": a time on its own line, the place on a line below (a
+            # table's "1100-1300 / Mortgage Matters: BBVA / Pº de Recoletos 10": the one that reads as a place)
+            below: list[str] = []
+            at = b
+            while len(below) < 3 and (nxt := _LINE.search(text, at)) is not None:
+                at = nxt.end()
+                if any(nxt.start() <= t.start < nxt.end() for t in times) or any(nxt.start() <= d.start < nxt.end() for d in dates):
+                    break
+                line_text = text[nxt.start() : nxt.end()].strip()
+                if line_text and len(line_text) <= 80 and line_text[0].isupper():
+                    below.append(line_text)
+            venue = next((x for x in below if _PLACE_LIKE.search(x)), below[0] if below else None)
         hit = next((h for h in hits if a <= h.start < b), town)
         out.append((day, own[0], venue, hit))
     # the same protest twice (a page's own summary line): once, with its place
@@ -571,9 +579,10 @@ _LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|и)\s+)?|(?:and|и)\s+)(?:(?:in|в|
 
 
 _ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")
-_ROLL_LABEL = re.compile(r"[ \t]*[:\u2013\u2014-][ \t]*")
+_ROLL_LABEL = re.compile(r"[ \t]*(?:(?:[Vv]igil|[Rr]ally|[Pp]rotest|[Mm]arch|[Dd]emo|[Pp]icket)s?[ \t]*)?[:\u2013\u2014-][ \t]*")
 _ROLL_CUT = re.compile(r"\n|;|\. |\(|\s[\u2013\u2014]\s")
-_ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|в|у|на)\s|\blocal time\b)+", re.I)
+_ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|outside|opposite|in front of|в|у|на)\s|\blocal time\b)+", re.I)
+_ROLL_TAIL = re.compile(r"[\s,;:]+(?:at|from|on|by)$", re.I)
 
 
 def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
@@ -619,7 +628,7 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
     for h, t, a, b in best:
         chunk = text[a:b]
         cut = _ROLL_CUT.search(chunk)
-        chunk = _ROLL_LEAD.sub("", chunk[: cut.start()] if cut else chunk).strip(" ,.:;\u2013\u2014-")
+        chunk = _ROLL_TAIL.sub("", _ROLL_LEAD.sub("", chunk[: cut.start()] if cut else chunk).strip(" ,.:;\u2013\u2014-"))
         # (Russian writes its place nouns in lower case: 'площадь Ленина')
         venue = chunk if 2 < len(chunk) <= 70 and (chunk[0].isupper() or chunk[0].isalpha() and not chunk[0].isascii()) else None
         out.append((h, t, venue))

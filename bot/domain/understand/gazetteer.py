@@ -518,9 +518,9 @@ def _pick(places: list[Place], text: str, after: str, idx: _Index, countries: se
                 for p in places:
                     if p.country == iso:
                         return p, True
-    if regions and len(places) > 1:
-        # of several namesakes, the one in the state or province the text names ('Bowling Green'
-        # in a Kentucky story) is as good as one with its state written after it
+    if regions:
+        # a town in the state or province the text names ('Pocatello' in an Idaho story; of several
+        # namesakes, 'Bowling Green' in a Kentucky one) is as good as one with its state written after it
         inside = [p for p in places if (p.country, p.admin1) in regions]
         if len(inside) == 1:
             return inside[0], True

@@ -300,10 +300,10 @@ _MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.
 _BRIEF_CLOCK = re.compile(
     r"(?<![\d.:/,-])(?<!\bin )(?<!\bof )(?<!\bsince )(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?:-(?P<h2>[01]\d|2[0-3])(?P<m2>[0-5]\d))?"
     r"(?=\s+" + _MONTH_ABBR + r"\s+\d{1,2}\b)"
-    r"|(?m:^[ \t]*(?P<hl>[01]\d|2[0-3])(?P<ml>[0-5]\d):[ \t])"
+    r"|(?m:^[ \t]*(?P<hl>[01]\d|2[0-3])(?P<ml>[0-5]\d)(?::[ \t]|-(?P<hr>[01]\d|2[0-3])(?P<mr>[0-5]\d)[ \t]*$))"
 )
 _FOUR_DIGITS = re.compile(r"\d\d\d\d[ :-]")  # a cheap first look for _BRIEF_HINT
-_BRIEF_HINT = re.compile(r"\d{4}(?:-\d{4})?\s+" + _MONTH_ABBR + r"\s+\d|^[ \t]*\d{4}:[ \t]", re.M)
+_BRIEF_HINT = re.compile(r"\d{4}(?:-\d{4})?\s+" + _MONTH_ABBR + r"\s+\d|^[ \t]*\d{4}(?::[ \t]|-\d{4}[ \t]*$)", re.M)
 _MILITARY_CUE = re.compile(r"\b(?:at|by|from|to|till|until|and|between|around|after|before)\s+$")
 _RANGE_SEP = r"\s*(?:[-–—]+\s*(?:до|to)?|to|till|until|through to|through|and|до|по)\s*"
 _TIME_ANY = re.compile(
@@ -402,9 +402,13 @@ def find_times(text: str) -> list[TimeMention]:
     for m in _BRIEF_CLOCK.finditer(text) if _FOUR_DIGITS.search(text) and _BRIEF_HINT.search(text) else ():
         if free(m.start(), m.end()):
             # a security brief's "rally at Bhrikuti Mandap 1130 Jan. 1", an order of service's "1800: …"
-            until = m.group("h2")
-            out.append(TimeMention(m.start(), m.end(), int(m.group("h") or m.group("hl")), int(m.group("m") or m.group("ml")),
-                                   int(until) if until else None, int(m.group("m2")) if until else None))
+            # (and a table's own line "1100-1300": a range, unless it runs backwards like a span of years)
+            until, until_m = m.group("h2") or m.group("hr"), m.group("m2") or m.group("mr")
+            start_h, start_m = int(m.group("h") or m.group("hl")), int(m.group("m") or m.group("ml"))
+            if until and ((int(until), int(until_m)) <= (start_h, start_m) or start_h == int(until) == 20 and m.group("hr")):
+                continue  # (a line "2010-2015" is a span of years)
+            out.append(TimeMention(m.start(), m.end(), start_h, start_m,
+                                   int(until) if until else None, int(until_m) if until else None))
             taken.append((m.start(), m.end()))
     for m in _spoken_hours(text):
         if free(m.start(), m.end()):

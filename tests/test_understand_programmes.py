@@ -319,3 +319,18 @@ def test_a_table_of_days_times_and_places() -> None:
     got = [(e.start.isoformat()[:16], e.end.strftime("%H:%M") if e.end else None, e.venue) for e in _events(text, "Europe/London")]
     assert got == [("2021-03-05T11:00", "13:00", "Park Square 10"), ("2021-03-06T12:30", "15:30", "Briggate 23")]
     assert find_times("Timeline\n2010-2015\n") == []
+
+
+def test_a_russian_roll_of_towns_with_v_before_the_time() -> None:
+    text = ("Сегодня в регионах пройдут акции протеста. Расписание акций:\n\n"
+            "Казань – в 17:00 перед зданием мэрии состоится митинг;\n\n"
+            "Самара – в 18:00 у памятника Ленину состоится митинг;\n\n"
+            "Пермь – в 19:00 у здания Законодательного собрания состоится пикет.")
+    got = {e.city: e.start.strftime("%H:%M") for e in _events(text, "Europe/Moscow")}
+    assert got == {"Kazan": "17:00", "Samara": "18:00", "Perm": "19:00"}
+
+
+def test_russian_may_day_rallies_are_on_the_first_of_may() -> None:
+    text = "Первыми на первомайский митинг выйдут коммунисты. Их колонна стартует в 9:30 от площади Победы в Благовещенске."
+    u = understand(text, published=datetime(2010, 4, 30), default_tz="Asia/Yakutsk")
+    assert _starts(u.events) == [("2010-05-01", "09:30")]

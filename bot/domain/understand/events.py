@@ -578,7 +578,7 @@ def _more_towns(base: ExtractedEvent, c: _Candidate, segs: list[Segment], kinds:
 _LIST_GAP = re.compile(r"\s*(?:,\s*(?:(?:and|и)\s+)?|(?:and|и)\s+)(?:(?:in|в|во)\s+)?")
 
 
-_ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*")
+_ROLL_GAP = re.compile(r"[ \t]*[:,\u2013\u2014-]?[ \t]*(?:(?:в|с|at|from)[ \t]+)?")  # ("Гори – в 17:00 перед зданием …")
 _ROLL_LABEL = re.compile(r"[ \t]*(?:(?:[Vv]igil|[Rr]ally|[Pp]rotest|[Mm]arch|[Dd]emo|[Pp]icket)s?[ \t]*)?[:\u2013\u2014-][ \t]*")
 _ROLL_CUT = re.compile(r"\n|;|\. |\(|\s[\u2013\u2014]\s")
 _ROLL_LEAD = re.compile(r"^(?:[\s,;:.\u2013\u2014-]|\b(?:at|the|outside|opposite|in front of|в|у|на)\s|\blocal time\b)+", re.I)

@@ -77,12 +77,13 @@ _HOLIDAYS = {
 }
 # (May Day is left out: its rallies are held on the weekend nearest it as often as on the day)
 _HOLIDAY = re.compile(r"\b(?:new year['\u2019]?s (?:eve|day)|christmas (?:eve|day)|juneteenth|international women['\u2019]?s day)\b", re.I)
-# Russian: "в новогоднюю ночь", "в канун Нового года", "в День России", "в День народного единства"
+# Russian: "в новогоднюю ночь", "в канун Нового года", "в День России", "в День народного единства", "первомайский митинг"
 _RU_HOLIDAY = re.compile(
-    r"(?<![А-Яа-яЁё])(?P<ny>новогодн\w* ноч\w*|канун\w* нового года)|(?<![А-Яа-яЁё])д(?:ень|ня|ню|н[её]м) (?P<which>россии|народного единства)(?![А-Яа-яЁё])",
+    r"(?<![А-Яа-яЁё])(?P<ny>новогодн\w* ноч\w*|канун\w* нового года)|(?<![А-Яа-яЁё])д(?:ень|ня|ню|н[её]м) (?P<which>россии|народного единства)(?![А-Яа-яЁё])"
+    r"|(?<![А-Яа-яЁё])(?P<may>первома[йе]\w*)",
     re.I,
 )
-_RU_HOLIDAY_WORDS = ("новогодн", "канун", "нь россии", "ня россии", "ню россии", "нём россии", "нем россии", "народного единства")
+_RU_HOLIDAY_WORDS = ("новогодн", "канун", "первома", "нь россии", "ня россии", "ню россии", "нём россии", "нем россии", "народного единства")
 _RELATIVE_DAYS = {"today": 0, "tonight": 0, "tomorrow": 1, "сегодня": 0, "завтра": 1, "послезавтра": 2}
 
 
@@ -279,7 +280,8 @@ def find_dates(text: str, published: date | None) -> list[DateMention]:
                 taken.append((m.start(), m.end()))
     for m in scan(_RU_HOLIDAY, text, low) if any(w in low for w in _RU_HOLIDAY_WORDS) else ():
         if free(m.start(), m.end()) and published is not None:
-            month, dom = (12, 31) if m.group("ny") else (6, 12) if m.group("which").lower() == "россии" else (11, 4)
+            # (Russia's May Day rallies are held on the day itself, a public holiday: "первомайский митинг")
+            month, dom = (12, 31) if m.group("ny") else (5, 1) if m.group("may") else (6, 12) if m.group("which").lower() == "россии" else (11, 4)
             day_, far = resolve_day_month(dom, month, None, published)
             if day_ is not None:
                 found.append(DateMention(m.start(), m.end(), day_, "absolute", False, far))

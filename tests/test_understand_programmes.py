@@ -334,3 +334,13 @@ def test_russian_may_day_rallies_are_on_the_first_of_may() -> None:
     text = "Первыми на первомайский митинг выйдут коммунисты. Их колонна стартует в 9:30 от площади Победы в Благовещенске."
     u = understand(text, published=datetime(2010, 4, 30), default_tz="Asia/Yakutsk")
     assert _starts(u.events) == [("2010-05-01", "09:30")]
+
+
+def test_a_notices_location_lines_above_its_event_lines() -> None:
+    text = ("Demonstration Alert: Leeds, March 6, 2021\n\n"
+            "Location 1: Near the Civic Hall\n\n"
+            "Event: On Saturday, March 6, 2021, beginning at 11:00am, a sit-in is scheduled near the Civic Hall to protest racism.\n\n"
+            "Location 2: Victoria Gardens\n\n"
+            "Event: On Saturday, March 6, 2021, beginning at 3:00pm, several groups are planning to protest the cuts.")
+    got = sorted((e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London"))
+    assert got == [("11:00", "Civic Hall"), ("15:00", "Victoria Gardens")]

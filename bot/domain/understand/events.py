@@ -119,7 +119,8 @@ _NOT_THE_PROTEST = re.compile(
 )
 _PAGE_STAMP_12H = re.compile(r"[ \t,]*\d{1,2}:\d\d[ \t]*(?:[ap]\.?m\.?)(?![ \t]*(?:[-\u2013\u2014]|to\b))", re.I)
 _DATE_LINE = re.compile(r"^\s*(?:date|when|дата(?: и время)?|когда)\s*[:—-]", re.I)
-_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location|address(?: is)?|место(?: проведения| сбора)?(?: акции| митинга| пикета)?|адрес)\s*[:—-]", re.I)
+_EVENT_LINE = re.compile(r"^\s*(?:event|what|action|акция|мероприятие)\s*[:—-]", re.I)
+_WHERE_LINE = re.compile(r"^\s*(?:where|venue|location(?: \d{1,2})?|address(?: is)?|место(?: проведения| сбора)?(?: акции| митинга| пикета)?|адрес)\s*[:—-]", re.I)
 _STREET_AFTER = re.compile(r"^,?\s+(?:in|on|at)\s+((?:[A-Z][\w'-]*\s+){1,3}(?:Street|Place|Road|Avenue|Lane|Way|Square|Boulevard|Drive))\b")
 _STREETLIKE = re.compile(r"^(?:[А-ЯЁ][а-яё]+ая )?(?:набережная|улица|проспект|бульвар|переулок|шоссе)\b|^[А-ЯЁ][а-яё]+ая (?:набережная|улица)", re.I)
 _STREET_END = re.compile(r"\b(?:Street|Road|Avenue|Lane|Way|Drive|Boulevard)$")
@@ -773,6 +774,8 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
             continue  # "выходить на площади каждое воскресенье в 14:00": a habit, not one more protest that day
         times = [t for t in seg_times.get(si, ()) if not t.other_zone]
         places = [p for p in seg_places.get(si, ()) if p.kind in ("venue", "address")]
+        if not places and si > 0 and _WHERE_LINE.match(segs[si - 1].text):
+            places = [p for p in seg_places.get(si - 1, ()) if p.kind in ("venue", "address")]  # "Location 3: … / Event: …"
         same_place = bool(_SAME_PLACE.search(segs[si].text))
         if times and not places and si + 1 < len(segs) and not seg_dates.get(si + 1) and "protest" in kinds[si + 1]:
             # "Our branch in Bizana will also be marching on the same Monday from 10:00am. The march
@@ -1129,6 +1132,11 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
         ahead = [j for j in range(best_si + 1, min(len(segs), best_si + 9))
                  if _WHERE_LINE.match(segs[j].text) and not any(d.day and d.day != c.day for d in seg_dates.get(j, ()))]
         where_lines = ahead[:1]
+    if best_si > 0 and _WHERE_LINE.match(segs[best_si - 1].text) and not seg_dates.get(best_si - 1) \
+            and _EVENT_LINE.match(segs[best_si].text):
+        # "Location 2: Piazza dei Santi Apostoli / Event: On Saturday, June 6, from 10:00am …": the line
+        # above the event's own line says where, not the next event's below it
+        where_lines = [best_si - 1]
     if not where_lines:
         # "WHERE: Allan Gardens, Toronto / WHEN: 1:00 pm - 3:00 pm on Saturday, January 26": a notice's
         # own lines beside the day's "When:" line, however far down from the sentence that won the day

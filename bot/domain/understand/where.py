@@ -74,6 +74,8 @@ _EN_THE_NAME = re.compile(r"\b(?:gather\w*|meet\w*|assembl\w*|rally\w*)\s+(?:at|
 _EN_OUTSIDE = re.compile(r"(?:\b(?:outside|in front of|opposite)|\b(?:gather|meet|assemble|rally|converge|congregate|mass)(?:s|d|ed|ing)?\s+(?:at|outside)|\b(?:start|starts|begin|begins|set off|sets off|depart|departs|leave|leaves|march|marches|marching|route)\b[^.,;\n]{0,60}?\bfrom)\s+(?:the\s+)?(?:(?:gardens|steps|grounds|lawns?|front|foot) of (?:the\s+)?)?(?P<v>[A-Z][\w'&.-]*[\w'](?:(?: +(?:of|the|de|du) +| +)[A-Z][\w'&.-]*[\w']){0,4})")
 _EN_WEAK_VENUE = re.compile(r"\b(?:at|in|in front of|outside) (?P<v>[A-Z][a-z]{3,}(?: [A-Z][a-z]{3,})?)(?![\w'\u2019-])(?! [A-Z])")
 _ADDRESS_LINE = re.compile(r"\b(?:[Aa]ddress(?: is)?|Адрес)\s*:\s*(?P<a>[^\n]{5,90})")
+# a notice's own "Location 2: Piazza dei Santi Apostoli" / "Venue: Near U.S. Embassy Rome" line
+_LABEL_VENUE = re.compile(r"(?im)^[ \t]*(?:where|venue|location(?: \d{1,2})?)[ \t]*:[ \t]*(?:(?:near|outside|opposite|in front of)[ \t]+)?(?:the[ \t]+)?(?P<v>[A-Z][^\n,(/]{2,59})")
 _BAD_VENUE = re.compile(
     r"^(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|The|This|That|Our|We|It|A|An|Join|Please|As|If|When|While|After|Before|Since|Because|Although|Once|Until|Unless|How|What|Why|Who|Its|Their|His|Her|Some|Many|Most|Every|Each|Other|More|Any)\b"
 )
@@ -359,13 +361,14 @@ _RU_NAME_GENITIVE = re.compile(r" ([а-яё]{4,}(?:ей|ов|ев|ых|их|а|�
 
 
 _LATIN_RUN = re.compile(r"[^А-Яа-яЁё]*[A-Za-z]{2}[^А-Яа-яЁё]*")
-_ENGLISH = frozenset({_EN_ADDRESS, _ADDRESS_LINE, _EN_CORNER, _EN_VENUE, _EN_STRONG_VENUE, _EN_STEPS_OF, _EN_THE_NAME,
+_ENGLISH = frozenset({_EN_ADDRESS, _ADDRESS_LINE, _LABEL_VENUE, _EN_CORNER, _EN_VENUE, _EN_STRONG_VENUE, _EN_STEPS_OF, _EN_THE_NAME,
                       _EN_LOWER_VENUE, _EN_LOWER_STREET, _EN_OUTSIDE, _EN_WEAK_VENUE})
 
 
 # words without one of which a pattern cannot match (lower case): the text is not scanned for it
 _NEEDS: dict[re.Pattern[str], tuple[str, ...]] = {
     _ADDRESS_LINE: ("ddress", "адрес"),
+    _LABEL_VENUE: ("where", "venue", "location"),
     _EN_STEPS_OF: (" of ",),
     _EN_THE_NAME: (" the ",),
     _RU_HOUSE_ON: ("дом", "д."),
@@ -412,6 +415,10 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
                 continue
         a = re.sub(r"\s*\n\s*", ", ", a)
         out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
+    for m in scan(_LABEL_VENUE):
+        v = re.split(r"\s+(?:proceeding|marching|moving|heading)\b", m.group("v").strip())[0]
+        if not any(p.start <= m.start("v") < p.end or m.start("v") <= p.start < m.end("v") for p in out):
+            out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
     for m in scan(_ADDRESS_LINE):
         a = m.group("a").strip(" .,;")
         # "Address is: Royal Courts of Justice, Strand, London WC2A 2LL": the part after a venue

@@ -344,3 +344,14 @@ def test_a_notices_location_lines_above_its_event_lines() -> None:
             "Event: On Saturday, March 6, 2021, beginning at 3:00pm, several groups are planning to protest the cuts.")
     got = sorted((e.start.strftime("%H:%M"), e.venue) for e in _events(text, "Europe/London"))
     assert got == [("11:00", "Civic Hall"), ("15:00", "Victoria Gardens")]
+
+
+def test_a_roll_entry_whose_place_names_its_town_again() -> None:
+    text = ("Protests are planned across Idaho on Saturday, March 6.\n\n"
+            "  • Boise — 11:30 a.m. to 3 p.m., Idaho State Capitol\n"
+            "  • Nampa — 5:30 to 7:30 p.m., Nampa City Hall\n"
+            "  • Weiser — 10 a.m. to noon, Memorial Park\n"
+            "  • McCall — 10 a.m. to noon, Veteran's Park\n"
+            "  • Pocatello — 11:30 a.m. to 1 p.m., Caldwell Park")
+    got = {e.city: e.venue for e in _events(text, "America/Boise")}
+    assert got["Boise"] == "Idaho State Capitol" and got["Nampa"] == "Nampa City Hall" and got["Pocatello"] == "Caldwell Park"

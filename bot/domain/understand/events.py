@@ -597,8 +597,15 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
     by_start = {t.start: t for t in times if not t.other_zone}
     ordered = sorted(hits, key=lambda h: h.start)
     entries: list[tuple[CityHit, TimeMention, int, int]] = []  # hit, time, where its place starts, ends
+
+    def opens_entry(o: CityHit) -> bool:
+        g = _ROLL_GAP.match(text, o.end)
+        return bool(g and g.end() in by_start) or bool(_ROLL_LABEL.match(text, o.end)) and not text[text.rfind("\n", 0, o.start) + 1 : o.start].strip()
+
     for n, h in enumerate(ordered):
-        limit = ordered[n + 1].start if n + 1 < len(ordered) else len(text)
+        # each entry's place runs to the next town that opens an entry ("Nampa — 5:30 to 7:30 p.m., Nampa
+        # City Hall": the town named again inside a place opens none)
+        limit = next((o.start for o in ordered[n + 1 :] if opens_entry(o)), len(text))
         gap = _ROLL_GAP.match(text, h.end)
         t = by_start.get(gap.end()) if gap else None
         if t is not None:
@@ -618,7 +625,7 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
                 entries.append((h, day_time, label.end(), min(line_end, limit)))
     runs: list[list[tuple[CityHit, TimeMention, int, int]]] = []
     for e in entries:
-        if runs and e[0].start - runs[-1][-1][3] <= 120 and e[0].start >= runs[-1][-1][2]:
+        if runs and e[0].start - runs[-1][-1][2] <= 300 and e[0].start >= runs[-1][-1][2]:  # the next entry close after
             runs[-1].append(e)
         else:
             runs.append([e])

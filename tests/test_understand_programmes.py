@@ -355,3 +355,10 @@ def test_a_roll_entry_whose_place_names_its_town_again() -> None:
             "  • Pocatello — 11:30 a.m. to 1 p.m., Caldwell Park")
     got = {e.city: e.venue for e in _events(text, "America/Boise")}
     assert got["Boise"] == "Idaho State Capitol" and got["Nampa"] == "Nampa City Hall" and got["Pocatello"] == "Caldwell Park"
+
+
+def test_a_bare_name_where_the_protest_sentence_says_it_is_held() -> None:
+    text = ("The party's leader is set to lead a dharna in New Delhi on Monday. Sources said that the dharna will "
+            "take place at Rajghat and that other parties will also be part of the protest.")
+    ev = _events(text, "Asia/Kolkata")[0]
+    assert (ev.start.date().isoformat(), ev.venue) == ("2021-03-01", "Rajghat")

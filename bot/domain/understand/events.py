@@ -1240,6 +1240,16 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
                 if vs:
                     venue, venue_city = _clean_venue(vs[0].text, city_names)
                     break
+    if venue is None and address is None and not multi:
+        # "the dharna will take place at Rajghat", "protests at Delhi's Jantar Mantar": a bare name
+        # where a sentence of the protest says it is held, when nothing better names the place
+        for si in sorted(range(len(segs)), key=lambda j: (abs(j - best_si), j)):
+            if {"protest", "call"} <= kinds[si] and not any(d.day and d.day != c.day for d in seg_dates.get(si, ())):
+                held_at = next((p.text for p in seg_places.get(si, ()) if p.kind in ("named", "weak") and p.text not in city_names
+                                and not _is_known_place(p.text)), None)
+                if held_at is not None:
+                    venue = held_at
+                    break
     address = address or street or (along if venue is None else None)
     if venue and address is None and venue_end >= 0:
         after = _STREET_AFTER.match(text[venue_end : venue_end + 80])

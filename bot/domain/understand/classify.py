@@ -97,8 +97,8 @@ def decide(scores: CueScores, has_event: bool, event_strength: float) -> tuple[s
     if has_event and pc >= 6 and crack < 4.5 and strike < pc:
         return "protest_call", values
     # A massacre report that ends with a call to protest is a crackdown with an event; a call
-    # that mentions earlier arrests in passing stays a call.
-    if has_event and pc >= 6 and crack < 0.5 * pc and strike < pc:
+    # that speaks of police violence or arrests as its cause stays a call, while the call weighs more.
+    if has_event and pc >= 6 and crack < pc and strike < pc:
         return "protest_call", values
     if crack >= 4.5:
         return "crackdown", values

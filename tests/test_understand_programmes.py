@@ -362,3 +362,11 @@ def test_a_bare_name_where_the_protest_sentence_says_it_is_held() -> None:
             "take place at Rajghat and that other parties will also be part of the protest.")
     ev = _events(text, "Asia/Kolkata")[0]
     assert (ev.start.date().isoformat(), ev.venue) == ("2021-03-01", "Rajghat")
+
+
+def test_a_call_against_police_violence_stays_a_call() -> None:
+    text = ("Students will march on Saturday, March 6, at 11am from Millennium Square in Leeds against police violence. "
+            "Police beat and injured students at the campus last week and arrested three of them. "
+            "Organisers invite everyone to join the march and rally outside the Civic Hall.")
+    u = understand(text, published=PUBLISHED, default_tz="Europe/London")
+    assert (u.category, _starts(u.events)) == ("protest_call", [("2021-03-06", "11:00")])

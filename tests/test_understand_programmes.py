@@ -370,3 +370,10 @@ def test_a_call_against_police_violence_stays_a_call() -> None:
             "Organisers invite everyone to join the march and rally outside the Civic Hall.")
     u = understand(text, published=PUBLISHED, default_tz="Europe/London")
     assert (u.category, _starts(u.events)) == ("protest_call", [("2021-03-06", "11:00")])
+
+
+def test_a_police_orders_hours_are_not_the_protests() -> None:
+    text = ("A policing operation will take place in Leeds due to a planned protest tomorrow (Tuesday 2 March). "
+            "We expect the city centre to be busy around Millennium Square from about 11am. "
+            "A dispersal zone will be in place from 7am tomorrow until 7am on Wednesday.")
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-02", "11:00")]

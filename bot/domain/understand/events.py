@@ -109,10 +109,10 @@ _OPENING_HOURS = re.compile(
     r"|(?:day|[Tt]hu|[Ff]ri)\.?:[ \t]*)$", re.I)
 # the clock of something beside the protest: road closures, the weather, a leader's plane
 # ("Движение транспорта ограничат с 06:00 до 21:00", "wet and windy from 7am onwards", "will land
-# in Karachi at 7:00 am")
+# in Karachi at 7:00 am", a police order "in place from 7am tomorrow")
 _NOT_THE_PROTEST = re.compile(
     r"(?:\b(?:road closures?|roads? (?:will be )?closed|closed to traffic|traffic (?:will be )?(?:diverted|restricted|closed|suspended)"
-    r"|weather|forecast|(?:will|to) (?:land|arrive|fly in)|lands?|arriv(?:es|ing|al))\b"
+    r"|weather|forecast|(?:will|to) (?:land|arrive|fly in)|lands?|arriv(?:es|ing|al)|in (?:place|force) from|dispersal (?:zone|order))\b"
     r"|(?<![А-Яа-яЁё])(?:движени\w* (?:транспорта )?(?:ограничат|перекроют|будет (?:ограничено|перекрыто|закрыто))"
     r"|(?:ограничат|перекроют|закроют) (?:движение|въезд|проезд)|прилет\w*|прибуд\w*|прилетит))[^.!?\n]*$",
     re.I,

@@ -377,3 +377,13 @@ def test_a_police_orders_hours_are_not_the_protests() -> None:
             "We expect the city centre to be busy around Millennium Square from about 11am. "
             "A dispersal zone will be in place from 7am tomorrow until 7am on Wednesday.")
     assert _starts(_events(text, "Europe/London")) == [("2021-03-02", "11:00")]
+
+
+def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> None:
+    from bot.domain.understand.where import find_places
+
+    assert [p.text for p in find_places("С решением столичной мэрии он не согласен и призывает выйти на Тверскую улицу.")] \
+        == ["Тверская улица"]
+    ev = _events("Call to action on Tuesday, March 2, 6 pm in Chicago.\n\nWhere: Jackson and LaSalle\nWhen: March 2nd, 6:00pm",
+                 "America/Chicago")[0]
+    assert (ev.venue, ev.address) == (None, "Jackson and LaSalle")

@@ -415,10 +415,6 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
                 continue
         a = re.sub(r"\s*\n\s*", ", ", a)
         out.append(PlaceMention(m.start("a"), m.start("a") + len(m.group("a").rstrip(" ,\n")), a, "address"))
-    for m in scan(_LABEL_VENUE):
-        v = re.split(r"\s+(?:proceeding|marching|moving|heading)\b", m.group("v").strip())[0]
-        if not any(p.start <= m.start("v") < p.end or m.start("v") <= p.start < m.end("v") for p in out):
-            out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
     for m in scan(_ADDRESS_LINE):
         a = m.group("a").strip(" .,;")
         # "Address is: Royal Courts of Justice, Strand, London WC2A 2LL": the part after a venue
@@ -433,6 +429,11 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
         if re.search(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Trump|Workers|Students)\b", a, re.I):
             continue
         out.append(PlaceMention(m.start("a"), m.end("a"), a, "address"))
+    # (after the addresses and corners: "Where: Jackson and LaSalle" is a corner)
+    for m in scan(_LABEL_VENUE):
+        v = re.split(r"\s+(?:proceeding|marching|moving|heading)\b", m.group("v").strip())[0]
+        if not any(p.start <= m.start("v") < p.end or m.start("v") <= p.start < m.end("v") for p in out):
+            out.append(PlaceMention(m.start("v"), m.start("v") + len(v), v, "venue"))
     for m in scan(_EN_VENUE):
         v = _trim_en(m.group("v"))
         start = m.start("v")
@@ -521,8 +522,9 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             continue
         if noun in _RU_INSIDE and re.match(r"(?:в|во|В|Во)\s", m.group(0)):
             continue  # "согласован в администрации краевого центра", "сообщили в мэрии": who was asked, not where people stand
-        if re.match(r"[–— ]*(?:с|со|С|Со)\s", m.group(0)) and re.search(r"(?:ой|ей|ом|ем|ью|ами|ями)$", m.group("n")):
-            continue  # "согласовать с администрацией": with whom; "с площади Свободы" is from where
+        if re.match(r"[–— ]*(?:с|со|С|Со)\s", m.group(0)) and (re.search(r"(?:ой|ей|ом|ем|ью|ами|ями)$", m.group("n")) or (
+                m.group("adj") or "").split()[:1] and re.search(r"(?:ом|ем|ым|им)$", (m.group("adj") or "").split()[0])):
+            continue  # "согласовать с администрацией", "с решением мэрии": with what; "с площади Свободы" is from where
         along = m.group(0).lstrip("–— ")[:3] in ("по ", "По ")
         if along and noun not in ("улица", "проспект", "бульвар", "набережная"):
             continue  # 'по телевидению', 'по решению суда'

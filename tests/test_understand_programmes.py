@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.domain.understand import understand
 from bot.domain.understand.model import ExtractedEvent
 from bot.domain.understand.when import find_times
@@ -33,50 +35,42 @@ def test_two_rallies_announced_then_one_sentence_each() -> None:
     assert got == [("11:00", "Millennium Square"), ("14:00", "Park Square")]
 
 
-def test_a_second_protest_on_the_same_square_at_its_own_time() -> None:
-    text = (
-        "В Казани 6 марта пройдут два митинга. Митинг профсоюзов состоится на площади Свободы с 12:00 до 13:00. "
-        "На этой же площади в 15:00 пройдет пикет жильцов против застройки."
-    )
-    events = _events(text, "Europe/Moscow")
-    assert _starts(events) == [("2021-03-06", "12:00"), ("2021-03-06", "15:00")]
-    assert events[1].venue == events[0].venue
-
-
-def test_sessions_as_ranges_share_the_days_place() -> None:
-    text = (
-        "Завтра у здания городской думы в Самаре состоятся две акции протеста. С 9.00 до 10.30 пикет "
-        "проведут учителя, а с 12 до 14 часов пройдет митинг врачей."
-    )
-    events = _events(text, "Europe/Samara")
-    assert _starts(events) == [("2021-03-02", "09:00"), ("2021-03-02", "12:00")]
+@pytest.mark.parametrize(
+    ("text", "zone", "starts"),
+    [
+        # a second protest on the same square at its own time
+        ("В Казани 6 марта пройдут два митинга. Митинг профсоюзов состоится на площади Свободы с 12:00 до 13:00. "
+         "На этой же площади в 15:00 пройдет пикет жильцов против застройки.", "Europe/Moscow",
+         [("2021-03-06", "12:00"), ("2021-03-06", "15:00")]),
+        # sessions as ranges share the day's place
+        ("Завтра у здания городской думы в Самаре состоятся две акции протеста. С 9.00 до 10.30 пикет "
+         "проведут учителя, а с 12 до 14 часов пройдет митинг врачей.", "Europe/Samara",
+         [("2021-03-02", "09:00"), ("2021-03-02", "12:00")]),
+    ],
+)
+def test_two_protests_at_one_place(text: str, zone: str, starts: list[tuple[str, str]]) -> None:
+    events = _events(text, zone)
+    assert _starts(events) == starts
     assert events[0].venue and events[1].venue == events[0].venue
 
 
-def test_a_stop_of_the_same_march_is_no_second_protest() -> None:
-    # counted up front, but the later time is the same march arriving where it started from
-    text = (
-        "Three protests are planned in Leeds on Saturday 6 March. The climate march gathers at 11am at "
-        "Millennium Square. The march will then move to Park Square, arriving at 1pm."
-    )
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "11:00")]
-
-
-def test_a_count_after_the_sentence_does_not_make_it_a_protest() -> None:
-    text = (
-        "Residents will protest outside the town hall in Leeds on Saturday 6 March at 10am.\n\n"
-        "A brass band will play at 12pm in Park Square for the festival.\n\n"
-        "Later, a number of marches organised by the music society will pass through the centre."
-    )
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "10:00")]
-
-
-def test_a_pre_march_service_is_no_protest_of_its_own() -> None:
-    text = (
-        "Students will march on Saturday, March 6, starting at 11 a.m. in Hyde Park, Leeds.\n\n"
-        "Saturday's march will offer a pre-march 10:15 a.m. service at St George's Church, 5 Great George St."
-    )
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "11:00")]
+@pytest.mark.parametrize(
+    ("text", "start"),
+    [
+        # counted up front, but the later time is the same march arriving where it started from
+        ("Three protests are planned in Leeds on Saturday 6 March. The climate march gathers at 11am at "
+         "Millennium Square. The march will then move to Park Square, arriving at 1pm.", "11:00"),
+        # a count after the sentence does not make the band's time a protest
+        ("Residents will protest outside the town hall in Leeds on Saturday 6 March at 10am.\n\n"
+         "A brass band will play at 12pm in Park Square for the festival.\n\n"
+         "Later, a number of marches organised by the music society will pass through the centre.", "10:00"),
+        # a pre-march service is no protest of its own
+        ("Students will march on Saturday, March 6, starting at 11 a.m. in Hyde Park, Leeds.\n\n"
+         "Saturday's march will offer a pre-march 10:15 a.m. service at St George's Church, 5 Great George St.", "11:00"),
+    ],
+)
+def test_one_protest_with_other_times_around_it(text: str, start: str) -> None:
+    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", start)]
 
 
 def test_towns_listed_under_a_day_given_with_its_time_keep_that_time() -> None:
@@ -146,19 +140,6 @@ def test_a_peoples_assembly_on_a_square_is_a_protest() -> None:
     u = understand(text, published=PUBLISHED, default_tz="Europe/Kyiv")
     assert u.category == "protest_call"
     assert _starts(u.events) == [("2021-03-07", "12:00")]
-
-
-def test_the_day_named_in_the_sentence_before_a_timed_protest() -> None:
-    text = ("5 марта исполняется год со дня закрытия завода. В знак протеста в 16:30 у проходной завода "
-            "на улице Ленина пройдёт пикет.")
-    assert _starts(_events(text, "Europe/Moscow")) == [("2021-03-05", "16:30")]
-
-
-def test_a_date_glossing_the_weekday_a_statement_was_made_points_back() -> None:
-    text = ("The march planned for Saturday (March 6) will go ahead, the organiser told reporters here on "
-            "Monday (March 1). He added that the march is scheduled to begin at 4pm at the car park across "
-            "from City Hall in Leeds.")
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-06", "16:00")]
 
 
 def test_a_shouted_venue_is_a_venue() -> None:
@@ -236,19 +217,6 @@ def test_a_security_briefs_clock_and_an_order_of_service() -> None:
     assert [(t.hour, t.minute, t.end_hour) for t in find_times("protests 1000-1400 Mar. 6 in Lagos")] == [(10, 0, 14)]
     assert [(t.hour, t.minute) for t in find_times("Order of service\n\n1800: Choir\n\n1805: Address")] == [(18, 0), (18, 5)]
     assert find_times("elections held in 2021 Jan. 5") == []
-
-
-def test_the_gathering_time_before_words_about_travel() -> None:
-    text = ("A youth climate protest is due to take place in Bristol on Friday 5 March.\n\n"
-            "Officers are in touch with the organisers.\n\n"
-            "We expect people to gather on College Green for 11am and roads may be busy as groups travel to the event.")
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-05", "11:00")]
-
-
-def test_a_habit_every_sunday_does_not_give_the_day_its_time() -> None:
-    text = ("В воскресенье вечером на площади Свободы пройдет митинг солидарности. Митинг начнется в воскресенье в 17:30. "
-            "В других городах активисты призывают выходить на площади каждое воскресенье в 14:00.")
-    assert _starts(_events(text, "Europe/Moscow")) == [("2021-03-07", "17:30")]
 
 
 def test_fairs_bands_and_laying_flowers_are_no_protest_calls() -> None:
@@ -372,13 +340,6 @@ def test_a_call_against_police_violence_stays_a_call() -> None:
     assert (u.category, _starts(u.events)) == ("protest_call", [("2021-03-06", "11:00")])
 
 
-def test_a_police_orders_hours_are_not_the_protests() -> None:
-    text = ("A policing operation will take place in Leeds due to a planned protest tomorrow (Tuesday 2 March). "
-            "We expect the city centre to be busy around Millennium Square from about 11am. "
-            "A dispersal zone will be in place from 7am tomorrow until 7am on Wednesday.")
-    assert _starts(_events(text, "Europe/London")) == [("2021-03-02", "11:00")]
-
-
 def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> None:
     from bot.domain.understand.where import find_places
 
@@ -387,3 +348,30 @@ def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> No
     ev = _events("Call to action on Tuesday, March 2, 6 pm in Chicago.\n\nWhere: Jackson and LaSalle\nWhen: March 2nd, 6:00pm",
                  "America/Chicago")[0]
     assert (ev.venue, ev.address) == (None, "Jackson and LaSalle")
+
+
+@pytest.mark.parametrize(
+    ("text", "zone", "starts"),
+    [
+        # the day named in the sentence before a timed protest
+        ("5 марта исполняется год со дня закрытия завода. В знак протеста в 16:30 у проходной завода "
+            "на улице Ленина пройдёт пикет.", "Europe/Moscow", [("2021-03-05", "16:30")]),
+        # a date glossing the weekday a statement was made points back
+        ("The march planned for Saturday (March 6) will go ahead, the organiser told reporters here on "
+            "Monday (March 1). He added that the march is scheduled to begin at 4pm at the car park across "
+            "from City Hall in Leeds.", "Europe/London", [("2021-03-06", "16:00")]),
+        # the gathering time before words about travel
+        ("A youth climate protest is due to take place in Bristol on Friday 5 March.\n\n"
+            "Officers are in touch with the organisers.\n\n"
+            "We expect people to gather on College Green for 11am and roads may be busy as groups travel to the event.", "Europe/London", [("2021-03-05", "11:00")]),
+        # a habit every sunday does not give the day its time
+        ("В воскресенье вечером на площади Свободы пройдет митинг солидарности. Митинг начнется в воскресенье в 17:30. "
+            "В других городах активисты призывают выходить на площади каждое воскресенье в 14:00.", "Europe/Moscow", [("2021-03-07", "17:30")]),
+        # a police orders hours are not the protests
+        ("A policing operation will take place in Leeds due to a planned protest tomorrow (Tuesday 2 March). "
+            "We expect the city centre to be busy around Millennium Square from about 11am. "
+            "A dispersal zone will be in place from 7am tomorrow until 7am on Wednesday.", "Europe/London", [("2021-03-02", "11:00")]),
+    ],
+)
+def test_the_protests_day_and_start(text: str, zone: str, starts: list[tuple[str, str]]) -> None:
+    assert _starts(_events(text, zone)) == starts

@@ -375,3 +375,13 @@ def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> No
 )
 def test_the_protests_day_and_start(text: str, zone: str, starts: list[tuple[str, str]]) -> None:
     assert _starts(_events(text, zone)) == starts
+
+
+def test_a_street_named_after_a_town_and_the_gates_of_parliament() -> None:
+    ev = _events("Сегодня, 1 марта, в 19:00, напротив дома 19 по Сумскому проезду пройдет акция протеста против "
+                 "строительства кафе.", "Europe/Moscow")[0]
+    # (the dative "Сумскому" does not say whether the name ends in -ой or -ий)
+    assert ev.timezone == "Europe/Moscow" and ev.address in ("Сумской проезд, 19", "Сумский проезд, 19")
+    ev = _events("Protesters will march on Parliament in Wellington on Tuesday, March 2.\n\n"
+                 "There are bollards set up at the gates of Parliament.", "Pacific/Auckland")[0]
+    assert ev.venue == "Parliament"

@@ -163,10 +163,15 @@ def _own_line(text: str, seg: Segment) -> bool:
     return (seg.start == 0 or text[seg.start - 1] == "\n") and (seg.end >= len(text) or text[seg.end : seg.end + 1] in ("\n", ""))
 
 
+_STREET_AFTER_TOWN = re.compile(r"[а-яё]{0,4} +(?:проезд|проспект|переул|бульвар|шоссе|тракт)\w*", re.I)
+
+
 def _names_street(text: str, h: CityHit) -> bool:
     """'пр. Шевченко, 4', 'пл. Советской': a town's name used as a street's or a square's; not
     the town's main square ('на Центральной площади Владивостока')."""
     before = text[max(0, h.start - 30) : h.start]
+    if _STREET_AFTER_TOWN.match(text, h.end):
+        return True  # "по Сумскому проезду", "на Московском проспекте": a street named after the town
     return bool(_STREET_BEFORE.search(before[-14:])) and not _MAIN_SQUARE.search(before)
 
 

@@ -44,7 +44,7 @@ _EN_STRONG_VENUE = re.compile(
     r"(?<![\w'])(?P<v>(?:[A-Z][\w'-]* +){1,3}(?:Square|Embassy|Consulate|Prison|Library|Arch|Amphitheatre|Capitol|Parliament|City Hall|Town Hall|Courts? of Justice|Crown Court|Magistrates'? Court))\b"
 )
 _EN_LOWER_VENUE = re.compile(
-    r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|legislature|toll ?gate|toll plaza|parking lot|car ?park|press club|(?i:state capitol)|capitol))\b"
+    r"\b(?:at|outside|in front of|near|opposite|on)\s+(?:the|a)\s+(?P<v>(?:[a-z]+(?:['\u2019]s)?\s+|(?:[A-Z][\w&'\u2019-]*\s+){1,2})?(?:building|embassy|parliament|headquarters|offices?|city hall|(?i:town hall)|court|courthouse|ministry|consulate|square|park|gates|factory|plant|warehouse|depot|store|mine|hospital|campus|statehouse|legislature|toll ?gate|toll plaza|parking lot|car ?park|press club|(?i:state capitol)|capitol))\b(?!(?<=gates) of\b)"
     # "at city hall", "outside city hall": the institution without its article
     r"|\b(?:at|outside|in front of|near|on the steps of)\s+(?P<bare>(?i:city hall|town hall|county hall|the state capitol|the capitol|state capitol|the statehouse|the courthouse|county courthouse|police headquarters|police station|parliament|the parliament|the legislature))\b"
 )
@@ -262,7 +262,7 @@ _RU_ADDRESS = re.compile(
 # "на пл. Ленина", "по ул. Ленина": a square is a venue, a street an address, as the text wrote them
 _RU_ABBR_PLACE = re.compile(r"(?<![А-Яа-яЁё])(?P<v>(?P<k>пл|ул|пр|просп|пр-т|наб|б-р)\.? *(?:[А-ЯЁ][а-яё-]+|\d+[-‐]?(?:го|й|я)? +[А-ЯЁ][а-яё]+)(?: +[А-ЯЁ][а-яё-]+)?)(?! *,? *(?:д\.|дом)? *\d)")
 _RU_HOUSE_ON = re.compile(
-    r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?:(?:№|номер) *)?(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной)(?![А-Яа-яЁё])"
+    r"(?<![А-Яа-яЁё])(?:дом[аеу]?|д\.) *(?:(?:№|номер) *)?(?P<n>\d+[а-я]?(?:/\d+)?) +по +(?P<adj>[А-ЯЁ][а-яё]+(?:ому|ой|ей|ему)) +(?P<kind>проспекту|улице|переулку|бульвару|шоссе|набережной|проезду)(?![А-Яа-яЁё])"
 )
 _RU_HOUSE_AT = re.compile(
     r"(?<![А-Яа-яЁё])(?:дом(?:ом|а|у|е)?|д\.) *(?:№|номер)? *(?P<n>\d+[а-я]?(?:/\d+)?) +(?:на|по) +(?P<kind>улице|проспекте|переулке|бульваре|шоссе|набережной) +(?P<name>[А-ЯЁ][\w-]+(?: +[А-ЯЁ][\w-]+)?)"
@@ -270,7 +270,7 @@ _RU_HOUSE_AT = re.compile(
 _RU_KIND_NOM_LOC = {"улице": "улица", "проспекте": "проспект", "переулке": "переулок", "бульваре": "бульвар",
                     "шоссе": "шоссе", "набережной": "набережная"}
 _RU_KIND_NOM = {"проспекту": "проспект", "улице": "улица", "переулку": "переулок", "бульвару": "бульвар",
-                "шоссе": "шоссе", "набережной": "набережная"}
+                "шоссе": "шоссе", "набережной": "набережная", "проезду": "проезд"}
 _RU_BARE_ADDRESS = re.compile(r"(?<=\bна )(?P<a>[А-ЯЁ][а-яё]+(?:ой|ая|ом|ого|ов|ова|ина|ых|их|ей),\s*\d+[а-я]?)(?![\d,])")
 
 

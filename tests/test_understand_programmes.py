@@ -367,6 +367,13 @@ def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> No
         # a habit every sunday does not give the day its time
         ("В воскресенье вечером на площади Свободы пройдет митинг солидарности. Митинг начнется в воскресенье в 17:30. "
             "В других городах активисты призывают выходить на площади каждое воскресенье в 14:00.", "Europe/Moscow", [("2021-03-07", "17:30")]),
+        # a match's kick-off is not the protest's start
+        ("Officers will police protests in London on Saturday, March 6. The Cup Final, between Leeds and Bristol, "
+         "kicks off at Wembley at 20:00hrs.\n\nEarlier in the day, protesters will gather at Victoria at 1pm.",
+         "Europe/London", [("2021-03-06", "13:00")]),
+        # an end is no start
+        ("The march will be held on Friday, March 5. Marchers must be at Millennium Square by 9.30am. "
+         "The march is estimated to end at 11am.", "Europe/London", [("2021-03-05", "09:30")]),
         # a police orders hours are not the protests
         ("A policing operation will take place in Leeds due to a planned protest tomorrow (Tuesday 2 March). "
             "We expect the city centre to be busy around Millennium Square from about 11am. "

@@ -112,7 +112,8 @@ _OPENING_HOURS = re.compile(
 # in Karachi at 7:00 am", a police order "in place from 7am tomorrow")
 _NOT_THE_PROTEST = re.compile(
     r"(?:\b(?:road closures?|roads? (?:will be )?closed|closed to traffic|traffic (?:will be )?(?:diverted|restricted|closed|suspended)"
-    r"|weather|forecast|(?:will|to) (?:land|arrive|fly in)|lands?|arriv(?:es|ing|al)|in (?:place|force) from|dispersal (?:zone|order))\b"
+    r"|weather|forecast|(?:will|to) (?:land|arrive|fly in)|lands?|arriv(?:es|ing|al)|in (?:place|force) from|dispersal (?:zone|order)"
+    r"|(?:final|match|game|fixture)\b[^.]{0,60}\bkicks? off)\b"
     r"|(?<![А-Яа-яЁё])(?:движени\w* (?:транспорта )?(?:ограничат|перекроют|будет (?:ограничено|перекрыто|закрыто))"
     r"|(?:ограничат|перекроют|закроют) (?:движение|въезд|проезд)|прилет\w*|прибуд\w*|прилетит))[^.!?\n]*$",
     re.I,
@@ -228,7 +229,7 @@ def extract_events(
              # are called for 14:00 or 14:05, not 14:07
              and (t.minute % 5 == 0 or t.end_hour is not None)
              and not _OPENING_HOURS.search(text, max(0, t.start - 40), t.start)
-             and not _NOT_THE_PROTEST.search(text, max(0, t.start - 70), t.start)
+             and not _NOT_THE_PROTEST.search(text, max(0, t.start - 110), t.start)
              and not _UPDATE_AFTER.match(text, t.end) and not _UPDATE_BEFORE.search(text[max(0, t.start - 60) : t.start])
              and not _stamp_line(text, t.start, t.end, published)]
     places = find_places(text, _place_spans(text, segs, starts, dates, kinds))
@@ -892,6 +893,8 @@ def _variant(base: ExtractedEvent, day: date, t: TimeMention, p: PlaceMention | 
     )
 
 
+_ENDS_AT = re.compile(r"\b(?:to end|will end|would end|ends|ending|to finish|will finish|finishes|to conclude|will conclude|concludes)\s+(?:at|by|around|about)\s+$"
+                     r"|(?<![А-Яа-яЁё])(?:закончится|завершится|окончание)\s+(?:в|к)\s+$", re.I)
 _END_CUE = re.compile(
     r"\b(?:conclude|concludes|end|ends|finish|finishes|until|окончание|закончится|завершится|продлится до)\b[^.\n]{0,25}?$",
     re.I,
@@ -1107,7 +1110,9 @@ def _build(c: _Candidate, text: str, segs: list[Segment], starts: list[int], kin
            seg_places: dict[int, list[PlaceMention]], city_hits: list[CityHit], zone_name: str,
            multi: bool, title_ids: set[int], published: date | None = None,
            weak_hits: list[CityHit] | None = None) -> ExtractedEvent:
-    t = _pick_time(c, segs, kinds, seg_dates, seg_times, multi, text)
+    # ("The march is estimated to end at 11am": an end is no start)
+    starting = {si: [t for t in ts if not _ENDS_AT.search(text, max(0, t.start - 30), t.start)] for si, ts in seg_times.items()}
+    t = _pick_time(c, segs, kinds, seg_dates, starting, multi, text)
     best_si = _seg_index(segs, starts, c.mention.start)
     group = [best_si] + [i for i in c.seg_ids if i != best_si]
     tsi = _seg_index(segs, starts, t.start) if t is not None else -1

@@ -392,3 +392,11 @@ def test_a_street_named_after_a_town_and_the_gates_of_parliament() -> None:
     ev = _events("Protesters will march on Parliament in Wellington on Tuesday, March 2.\n\n"
                  "There are bollards set up at the gates of Parliament.", "Pacific/Auckland")[0]
     assert ev.venue == "Parliament"
+
+
+def test_georgia_in_a_tbilisi_paper_and_st_johns_with_its_apostrophe() -> None:
+    text = "Opposition parties in Georgia will rally outside the Parliament building on Friday, March 5, at 7pm."
+    assert _events(text, "Asia/Tbilisi")[0].timezone == "Asia/Tbilisi"
+    text = "Marchers will gather at St. John's City Hall on Saturday, March 6, at 11:30 a.m."
+    ev = _events(text, "America/St_Johns")[0]
+    assert ev.city.startswith("St. John") and ev.timezone == "America/St_Johns"

@@ -13,11 +13,13 @@ from .classify import decide, score_text
 from .events import extract_events
 from .figures import extract_figures
 from .gazetteer import (
+    country_code,
     country_mentions,
     find_adjective_cities,
     find_cities,
     is_country_adjective,
     lookup_city,
+    zone_country,
 )
 from .lexicon import Lexicon
 from .lexicon_en import LEXICON as EN
@@ -110,6 +112,9 @@ def _understand(
     calling = scores.get("protest") > 0 or scores.get("call") > 0
     # regions settle an event's zone and its town's namesakes: looked for only when there may be one
     regions = find_regions(body) if calling else []
+    if regions and (home := zone_country(zone_name)) is not None:
+        # "Georgia" in a Tbilisi paper is the country, not the US state
+        regions = [r for r in regions if not (country_code(r.name) == home != r.country)]
     hits = find_cities(body, countries, zone_name, frozenset((r.country, r.admin1) for r in regions))
     if regions:
         # "education workers in Ontario": the province the text names, not a namesake town abroad

@@ -458,6 +458,11 @@ def _common_towns() -> ahocorasick.Automaton:
 _DC = re.compile(r"\bWashington,?\s+D\.?\s?C\b\.?")
 
 
+def country_code(name: str) -> str | None:
+    """The ISO code of the country of this English name ('Georgia' -> 'GE'), or None."""
+    return _index().countries.get(name.lower())
+
+
 @lru_cache(maxsize=64)
 def zone_country(zone: str | None) -> str | None:
     """The country whose cities mostly use this IANA zone ('Europe/London' -> 'GB'), or None."""
@@ -625,8 +630,8 @@ def find_cities(text: str, countries: list[str] | None = None, zone: str | None 
                 continue  # no town's name starts with this word: skip building phrases from it
             for j in range(min(len(words), i + 3), i, -1):
                 phrase = " ".join(words[i:j]).rstrip(".'\u2019")
-                if phrase.endswith(("'s", "\u2019s")):
-                    phrase = phrase[:-2]
+                if phrase.endswith(("'s", "\u2019s")) and phrase.replace("\u2019", "'").lower() not in idx.latin:
+                    phrase = phrase[:-2]  # "Toronto's", but "St. John's" is the town's own name
                 key = phrase.lower()
                 if phrase.isupper() and len(phrase) > 3:
                     key = phrase.lower()

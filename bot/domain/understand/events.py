@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from .gazetteer import CityHit, Place, is_country_adjective, zone_country
@@ -479,28 +480,42 @@ def _day_listing(text: str, dates: list[DateMention], times: list[TimeMention], 
     the day's protests on the lines under it, a clock time on each ("- Stop the Pipeline: Dallas
     Road from 1 to 2 p.m.", "12:00 - A march from Keizersgracht Street to the gates of
     Parliament"): one event a line, on its heading's day, at the line's first time and place."""
-    if text.count("\n") < 3 or len(dates) < 1:
-        return []
+    if text.count("\n") < 3 or not any(
+        text[text.rfind("\n", 0, d.start) + 1 : d.start].strip(" \t-\u2013\u2014\u2022*\u00b7") == "" for d in dates
+    ):
+        return []  # (no date opens a line: no heading)
     out: list[tuple[date, TimeMention, str | None, CityHit | None]] = []
     day: date | None = None
     town: CityHit | None = None
     headings = 0
-    for line in _LINE.finditer(text):
+    lines = list(_LINE.finditer(text))
+    line_starts = [m.start() for m in lines]
+
+    def by_line(items: list[Any]) -> dict[int, list[Any]]:
+        grouped: dict[int, list[Any]] = {}
+        for item in items:
+            grouped.setdefault(bisect.bisect_right(line_starts, item.start) - 1, []).append(item)
+        return grouped
+
+    line_dates, line_times, line_hits = by_line(dates), by_line(times), by_line(hits)
+    for n, line in enumerate(lines):
         a, b = line.start(), line.end()
+        if day is None and n not in line_dates:
+            continue  # (nothing to read before the first heading)
         lead = _BULLET.match(text, a)
-        first = next((d for d in dates if a <= d.start < b), None)
+        first = line_dates[n][0] if n in line_dates else None
         if first is not None and lead is not None and first.start == lead.end() and first.day is not None and (
             text[a:b].rstrip().endswith(":") or len(text[a:b].strip()) <= 45
             and (rest := _HEADER_REST.match(text, first.end)) is not None and rest.end() >= b
-        ) and not any(a <= t.start < b for t in times):
+        ) and n not in line_times:
             day = first.day if published is None or first.day >= published else None
-            town = next((h for h in hits if a <= h.start < b), None)
+            town = line_hits[n][0] if n in line_hits else None
             headings += 1
             continue
         if day is None:
             continue
-        own = [t for t in times if a <= t.start < b and not t.other_zone]
-        if not own or any(a <= d.start < b and d.day != day for d in dates):
+        own = [t for t in line_times.get(n, ()) if not t.other_zone]
+        if not own or any(d.day != day for d in line_dates.get(n, ())):
             continue
         # a listing's line opens with a bullet or its time, or is short; prose under a page's
         # date line is no listing
@@ -528,7 +543,7 @@ def _day_listing(text: str, dates: list[DateMention], times: list[TimeMention], 
                 if line_text and len(line_text) <= 80 and line_text[0].isupper():
                     below.append(line_text)
             venue = next((x for x in below if _PLACE_LIKE.search(x)), below[0] if below else None)
-        hit = next((h for h in hits if a <= h.start < b), town)
+        hit = line_hits[n][0] if n in line_hits else town
         out.append((day, own[0], venue, hit))
     # the same protest twice (a page's own summary line): once, with its place
     kept: list[tuple[date, TimeMention, str | None, CityHit | None]] = []
@@ -608,10 +623,16 @@ def _city_roll(text: str, hits: list[CityHit], times: list[TimeMention],
         g = _ROLL_GAP.match(text, o.end)
         return bool(g and g.end() in by_start) or bool(_ROLL_LABEL.match(text, o.end)) and not text[text.rfind("\n", 0, o.start) + 1 : o.start].strip()
 
+    # each entry's place runs to the next town that opens an entry ("Nampa — 5:30 to 7:30 p.m., Nampa
+    # City Hall": the town named again inside a place opens none)
+    limits = [len(text)] * len(ordered)
+    following = len(text)
+    for n in range(len(ordered) - 1, -1, -1):
+        limits[n] = following
+        if opens_entry(ordered[n]):
+            following = ordered[n].start
     for n, h in enumerate(ordered):
-        # each entry's place runs to the next town that opens an entry ("Nampa — 5:30 to 7:30 p.m., Nampa
-        # City Hall": the town named again inside a place opens none)
-        limit = next((o.start for o in ordered[n + 1 :] if opens_entry(o)), len(text))
+        limit = limits[n]
         gap = _ROLL_GAP.match(text, h.end)
         t = by_start.get(gap.end()) if gap else None
         if t is not None:

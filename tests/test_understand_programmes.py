@@ -374,6 +374,10 @@ def test_with_a_decision_is_no_place_and_a_where_corner_stays_an_address() -> No
         # an end is no start
         ("The march will be held on Friday, March 5. Marchers must be at Millennium Square by 9.30am. "
          "The march is estimated to end at 11am.", "Europe/London", [("2021-03-05", "09:30")]),
+        # a series announced, then people gathering at their own place and time ("около 10.30")
+        ("6 марта в Саратове пройдет серия митингов и шествий. Участники первой акции соберутся в 9.00 на проспекте "
+         "Кирова у «Дома книги». Так, около 10.30 у цирка соберутся сторонники КПРФ.", "Europe/Saratov",
+         [("2021-03-06", "09:00"), ("2021-03-06", "10:30")]),
         # a police orders hours are not the protests
         ("A policing operation will take place in Leeds due to a planned protest tomorrow (Tuesday 2 March). "
             "We expect the city centre to be busy around Millennium Square from about 11am. "

@@ -752,7 +752,7 @@ _ANOTHER = re.compile(
 )
 _ANOTHER_WORDS = ("another", "second", "third", "further", "separate", "втор", "трет", "друг", "ещ", "таки", "такая", "такой")
 _MANY_WORDS = ("two", "three", "four", "five", "several", "a number of", "a series of", "multiple", "different", "separate", "not the only",
-               "две", "два", "три", "четыре", "пять", "несколько")
+               "две", "два", "три", "четыре", "пять", "несколько", "сери", "черед")
 # the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
 _SIDE_EVENT = re.compile(
     r"\b(?:pre|post)-(?:march|rally|protest|vigil)\b|\b(?:before|after|following) the (?:march|rally|protest|vigil|demo)\b"
@@ -768,7 +768,7 @@ _MANY = re.compile(
     r"\b(?:two|three|four|five|several|a number of|a series of|multiple|different|separate)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:(?:counter-?)?protests|rallies|demonstrations|demos|marches|vigils|pickets|actions|events|groups|gatherings)\b"
     r"|\bnot the only (?:protest|rally|demo|demonstration|march|event)\b"
-    r"|(?<![А-Яа-яЁё])(?:две|два|три|четыре|пять|несколько)\s+(?:[А-Яа-яЁё-]+\s+){0,2}?"
+    r"|(?<![А-Яа-яЁё])(?:две|два|три|четыре|пять|несколько|серия|серию|череда|череду)\s+(?:[А-Яа-яЁё-]+\s+){0,2}?"
     r"(?:акци[йи]|митинга|митингов|пикета|пикетов|демонстраци[ийя]|шестви[яй]|мероприяти[яй])(?![А-Яа-яЁё])",
     re.I,
 )
@@ -796,12 +796,15 @@ def _same_day_others(base: ExtractedEvent, c: _Candidate, segs: list[Segment], k
     first = c.seg_ids[0]
     stop = next((si for si in range(first + 1, len(segs)) if any(
         d.day and d.day != c.day and (published is None or d.day >= published) for d in seg_dates.get(si, ()))), len(segs))
-    also = [si for si in range(len(segs)) if "protest" in kinds[si] and si not in c.seg_ids and not seg_dates.get(si)
+    # (in a text that announces several, people gathering somewhere at a time are one of them: "около
+    # 10.30 у цирка соберутся сторонники КПРФ")
+    also = [si for si in range(len(segs)) if si not in c.seg_ids and not seg_dates.get(si)
+            and ("protest" in kinds[si] or first < si < stop and _ASSEMBLY_WORD.search(segs[si].text) and _announced(text) < segs[si].start)
             and (_ALSO.search(segs[si].text) or first < si < stop and (
                 _adds_another(segs[si].text) or _announced(text) < segs[si].start))]
     for si in c.seg_ids + also:
         k = kinds[si]
-        if "protest" not in k or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
+        if "protest" not in k and si not in also or "past" in k or _REFUSED.search(segs[si].text) or _ELSEWHERE.search(segs[si].text):
             continue
         days = [d for d in seg_dates.get(si, ()) if d.day == c.day]
         if days and all(d.kind == "weekday" and _EVERY_BEFORE.search(segs[si].text[: d.start - segs[si].start][-12:]) for d in days):

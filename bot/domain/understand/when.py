@@ -426,7 +426,7 @@ def find_times(text: str) -> list[TimeMention]:
             continue
         # "21.12" after a day-month is a date, not a time; a dotted time needs a cue before it
         if m.group("h2") is not None and re.search(r"[.-]", m.group(0)[:6]) and not re.search(
-            r"(?:\b(?:в|с|до|к|на|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 12) : m.start()], re.I
+            r"(?:\b(?:в|с|до|к|на|около|примерно|ориентировочно|at|from|to|начало\w*|at around)\s*|[-–—]\s*|\n\s*)$", text[max(0, m.start() - 16) : m.start()], re.I
         ) and not re.match(r"\s*(?:[-–—]|до|to)\s*\d", text[m.end() : m.end() + 6]):
             continue
         if m.group("h2") is not None and 1 <= value[0] <= 6 and (

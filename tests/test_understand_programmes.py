@@ -404,3 +404,12 @@ def test_georgia_in_a_tbilisi_paper_and_st_johns_with_its_apostrophe() -> None:
     text = "Marchers will gather at St. John's City Hall on Saturday, March 6, at 11:30 a.m."
     ev = _events(text, "America/St_Johns")[0]
     assert ev.city.startswith("St. John") and ev.timezone == "America/St_Johns"
+
+
+def test_pepper_spray_is_a_crackdown_and_a_rally_held_today_is_no_call() -> None:
+    u = understand("Students at Leeds college are pepper sprayed by campus police during a protest against fees.",
+                   published=PUBLISHED, default_tz="Europe/London")
+    assert u.category == "crackdown"
+    u = understand("1 марта 2021 года с 10.30 до 11.30 областной совет профсоюзов провёл пикет возле фабрики на улице "
+                   "Ленина.", published=PUBLISHED, default_tz="Europe/Moscow")
+    assert u.events == []

@@ -324,7 +324,7 @@ def extract_events(
             # "29 апреля состоялся митинг" on the 29th, with nothing ahead in the sentence: over already;
             # "a vigil is being held today … after the riots that took place": ahead, with history in it
             ahead = _FUTURE_TENSE.search(segs[si].text)
-            score -= 1 if ahead else 3 if d.day == published else 2
+            score -= 1 if ahead else 4 if d.day == published else 2
             why.append("past")
         elif d.day == published and _past_tense(segs[si].text):
             score -= 1.5  # "Сегодня, 4 марта, оппозиция подала уведомление о марше": what was done today

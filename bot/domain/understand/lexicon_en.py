@@ -15,7 +15,7 @@ CUES = (
     cue("open_fire", "crackdown", 3, r"\bopen(?:ed)? fire\b|\bfired (?:on|at|into) (?:the )?(?:\w+ )?(?:crowds?|protesters|demonstrators|workers|miners|strikers|marchers|students)"),
     cue("massacre", "crackdown", 3, r"\bmassacres?\b"),
     cue("force", "crackdown", 3, r"\b(?:excessive|lethal|brutal) (?:use of )?force\b|(?<!against )(?<!protest )(?<!protesting )(?<!over )(?<!end )(?<!stop )\bpolice (?:violence|brutality)\b"),
-    cue("weapons", "crackdown", 3.5, r"\btear gas\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
+    cue("weapons", "crackdown", 3.5, r"\btear ?gas(?:sed)?\b|\bpepper[- ]spray(?:ed|ing)?\b|\bkettl(?:ed|ing)\b|\btasered\b|\brubber bullets\b|\blive (?:bullets|ammunition|rounds|fire)\b|\bwater cannons?\b|\bbatons?\b|\bstun grenades?\b|\bfirearms\b"),
     cue("arrest_protesters", "crackdown", 3, r"\b(?:arrest(?:ed|ing)?|detain(?:ed|ing)?|round(?:ed)? up) (?:at least |more than |over |nearly |some |dozens of |hundreds of )?(?:\d[\d,]* |\w+ )?(?:protesters|demonstrators|activists|strikers|marchers|picketers|students|workers)\b"),
     # a march in support of people arrested earlier is a call, not a report of arrests
     cue("for_the_arrested", "crackdown", -2.5, r"\bsupport(?:ers)? (?:of|for) (?:those|the people|the workers|the activists) (?:arrested|detained|jailed)\b|\bsolidarity (?:with|for) (?:the )?(?:prisoners|detainees|those arrested)\b|\bfree (?:the|all) (?:prisoners|detainees)\b"),

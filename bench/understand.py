@@ -32,17 +32,17 @@ DEFAULT_DATA = Path("/work/shared/data")
 FIXTURES = ROOT / "tests" / "fixtures" / "understand"
 # Our own labelled sets, in the order they were made. Each was committed before it was first
 # scored (docs/bench-understand.md has the commits and the first scorings): own-1 … own-9 by the
-# person who also wrote the rules; own-10 … own-71 (even English, odd Russian) by separate
+# person who also wrote the rules; own-10 … own-75 (even English, odd Russian) by separate
 # labellers who never saw or ran the extractor, a pair at a time, each pair scored once before
 # the rules written from the previous pair's misses were looked at again.
 OWN_SETS = {"own-1": FIXTURES / "labelled.jsonl"} | {
     f"own-{n}" + (f" {'en' if n % 2 == 0 else 'ru'}" if n >= 10 else ""): FIXTURES / f"labelled-{n}.jsonl"
-    for n in range(2, 72)
+    for n in range(2, 76)
 }
 # the groups scored together as well: each round's pairs and its pooled checks
 POOLS = {
     "own-6..9": ("own-6", "own-7", "own-8", "own-9"),
-    **{f"own-{n}+{n + 1}": (f"own-{n} en", f"own-{n + 1} ru") for n in range(10, 72, 2)},
+    **{f"own-{n}+{n + 1}": (f"own-{n} en", f"own-{n + 1} ru") for n in range(10, 76, 2)},
     "own-10..33": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 34)),
     # the second round of 2026-12-03: six sets made at once, English and Russian scored apart
     "own-34..38 en": ("own-34 en", "own-36 en", "own-38 en"),
@@ -73,6 +73,10 @@ POOLS = {
     "own-68..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(68, 72)),
     "own-52..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 72)),
     "own-10..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 72)),
+    "own-72..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(72, 76)),
+    "own-68..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(68, 76)),
+    "own-52..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 76)),
+    "own-10..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 76)),
 }
 
 # What an operator would put in sources.timezone for each site the labelled events come from:

@@ -39,44 +39,51 @@ OWN_SETS = {"own-1": FIXTURES / "labelled.jsonl"} | {
     f"own-{n}" + (f" {'en' if n % 2 == 0 else 'ru'}" if n >= 10 else ""): FIXTURES / f"labelled-{n}.jsonl"
     for n in range(2, 76)
 }
+
+
+def _sets(first: int, stop: int) -> tuple[str, ...]:
+    """The names of own-first … own-(stop - 1), even numbers English, odd Russian."""
+    return tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(first, stop))
+
+
 # the groups scored together as well: each round's pairs and its pooled checks
 POOLS = {
     "own-6..9": ("own-6", "own-7", "own-8", "own-9"),
     **{f"own-{n}+{n + 1}": (f"own-{n} en", f"own-{n + 1} ru") for n in range(10, 76, 2)},
-    "own-10..33": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 34)),
+    "own-10..33": _sets(10, 34),
     # the second round of 2026-12-03: six sets made at once, English and Russian scored apart
     "own-34..38 en": ("own-34 en", "own-36 en", "own-38 en"),
     "own-35..39 ru": ("own-35 ru", "own-37 ru", "own-39 ru"),
-    "own-34..39": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(34, 40)),
+    "own-34..39": _sets(34, 40),
     # the third round of 2026-12-03: six more sets, made while the second round's rules were written
     "own-40..44 en": ("own-40 en", "own-42 en", "own-44 en"),
     "own-41..45 ru": ("own-41 ru", "own-43 ru", "own-45 ru"),
-    "own-40..45": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(40, 46)),
+    "own-40..45": _sets(40, 46),
     # the fourth round of 2026-12-03, made while the third round's rules were written
     "own-46..50 en": ("own-46 en", "own-48 en", "own-50 en"),
     "own-47..51 ru": ("own-47 ru", "own-49 ru", "own-51 ru"),
-    "own-46..51": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(46, 52)),
+    "own-46..51": _sets(46, 52),
     # every set made by separate labellers, scored with the current code (first scorings: docs)
-    "own-10..51": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 52)),
+    "own-10..51": _sets(10, 52),
     "own-52..56 en": ("own-52 en", "own-54 en", "own-56 en"),
     "own-53..57 ru": ("own-53 ru", "own-55 ru", "own-57 ru"),
-    "own-52..57": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 58)),
-    "own-10..57": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 58)),
+    "own-52..57": _sets(52, 58),
+    "own-10..57": _sets(10, 58),
     "own-58..62 en": ("own-58 en", "own-60 en", "own-62 en"),
     "own-59..63 ru": ("own-59 ru", "own-61 ru", "own-63 ru"),
-    "own-58..63": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(58, 64)),
-    "own-52..63": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 64)),
-    "own-10..63": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 64)),
-    "own-64..67": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(64, 68)),
-    "own-52..67": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 68)),
-    "own-10..67": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 68)),
-    "own-68..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(68, 72)),
-    "own-52..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 72)),
-    "own-10..71": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 72)),
-    "own-72..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(72, 76)),
-    "own-68..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(68, 76)),
-    "own-52..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(52, 76)),
-    "own-10..75": tuple(f"own-{n} {'en' if n % 2 == 0 else 'ru'}" for n in range(10, 76)),
+    "own-58..63": _sets(58, 64),
+    "own-52..63": _sets(52, 64),
+    "own-10..63": _sets(10, 64),
+    "own-64..67": _sets(64, 68),
+    "own-52..67": _sets(52, 68),
+    "own-10..67": _sets(10, 68),
+    "own-68..71": _sets(68, 72),
+    "own-52..71": _sets(52, 72),
+    "own-10..71": _sets(10, 72),
+    "own-72..75": _sets(72, 76),
+    "own-68..75": _sets(68, 76),
+    "own-52..75": _sets(52, 76),
+    "own-10..75": _sets(10, 76),
 }
 
 # What an operator would put in sources.timezone for each site the labelled events come from:

@@ -256,7 +256,7 @@ def extract_events(
     title_protest = any("protest" in kinds[i] for i in title_ids)
     changes = bool(_CHANGE_WORD.search(text))  # a cheap test before the costly look-behind pattern
 
-    listed = _city_roll(text, city_hits, times)
+    listed = _city_roll(text, city_hits, times) if dates else []
     roll_at = listed[0][0].start if listed else None
     by_day: dict[date, _Candidate] = {}
     for d in dates:
@@ -423,7 +423,8 @@ def extract_events(
     day_si = _seg_index(segs, starts, chosen[0].mention.start)
     day_time = next((t for t in seg_times.get(day_si, ()) if not t.other_zone), None)
     roll: list[tuple[CityHit, TimeMention | None, str | None]] = []
-    roll += [] if multi else listed if day_time is None else _city_roll(text, city_hits, times, day_time)
+    if not multi:
+        roll.extend(listed if day_time is None else _city_roll(text, city_hits, times, day_time))
     if not (roll and -200 <= roll[0][0].start - chosen[0].mention.start <= 1500):
         roll = [] if multi else _town_sentences(chosen[0], segs, starts, seg_dates, seg_times, seg_places, city_hits, kinds)
     if roll:
@@ -534,12 +535,10 @@ def _day_listing(text: str, dates: list[DateMention], times: list[TimeMention], 
             # "3 pm / Vancouver Art Gallery": a time on its own line, the place on a line below (a
             # table's "1100-1300 / Mortgage Matters: BBVA / Pº de Recoletos 10": the one that reads as a place)
             below: list[str] = []
-            at = b
-            while len(below) < 3 and (nxt := _LINE.search(text, at)) is not None:
-                at = nxt.end()
-                if any(nxt.start() <= t.start < nxt.end() for t in times) or any(nxt.start() <= d.start < nxt.end() for d in dates):
+            for m in range(n + 1, len(lines)):
+                if len(below) == 3 or m in line_times or m in line_dates:
                     break
-                line_text = text[nxt.start() : nxt.end()].strip()
+                line_text = lines[m].group(0).strip()
                 if line_text and len(line_text) <= 80 and line_text[0].isupper():
                     below.append(line_text)
             venue = next((x for x in below if _PLACE_LIKE.search(x)), below[0] if below else None)
@@ -719,8 +718,6 @@ _ORDINAL_OPENS = re.compile(r"\s*(?:(?:перв|втор|трет)(?:ая|ый|�
 _TODAY_OPENS = re.compile(r"\s*(?:[\"“]\s*)?today\b", re.I)
 _THERE = re.compile(r"(?<![А-Яа-яЁё])там(?![А-Яа-яЁё])|\bthere\b", re.I)
 _ALSO = re.compile(r"\b(?:also|as well|the same day|that same day)\b|(?<![А-Яа-яЁё])(?:также|тоже|в тот же день|в этот же день)(?![А-Яа-яЁё])", re.I)
-# a sentence that adds a protest of its own: "Another demo …", "A third protest was scheduled …",
-# "Вторая акция начнется …", "Такие же акции пройдут …"
 @lru_cache(maxsize=4)
 def _announced(text: str) -> int:
     """Where the text first says it announces several protests (_MANY), or past its end: looked
@@ -743,6 +740,8 @@ def _adds_another(sentence: str) -> bool:
     return any(w in low for w in _ANOTHER_WORDS) and bool(_ANOTHER.search(sentence))
 
 
+# a sentence that adds a protest of its own: "Another demo …", "A third protest was scheduled …",
+# "Вторая акция начнется …", "Такие же акции пройдут …"
 _ANOTHER = re.compile(
     r"\b(?:another|a (?:second|third|further|separate)|the (?:second|third))\s+(?:\w+\s+)?"
     r"(?:protest|rally|demo|demonstration|march|vigil|picket|event|gathering|action)\b"
@@ -753,7 +752,6 @@ _ANOTHER = re.compile(
 _ANOTHER_WORDS = ("another", "second", "third", "further", "separate", "втор", "трет", "друг", "ещ", "таки", "такая", "такой")
 _MANY_WORDS = ("two", "three", "four", "five", "several", "a number of", "a series of", "multiple", "different", "separate", "not the only",
                "две", "два", "три", "четыре", "пять", "несколько", "сери", "черед")
-# the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
 _SIDE_EVENT = re.compile(
     r"\b(?:pre|post)-(?:march|rally|protest|vigil)\b|\b(?:before|after|following) the (?:march|rally|protest|vigil|demo)\b"
     r"|(?<![А-Яа-яЁё])(?:перед|после) (?:митинг|шестви|пикет|акци)\w*",
@@ -764,6 +762,7 @@ _SAME_PLACE = re.compile(
     r"|(?<![А-Яа-яЁё])(?:(?:на|в|у) (?:этой|той|этом|том) же \w+|там же)(?![А-Яа-яЁё])",
     re.I,
 )
+# the text says it announces several protests: "two rallies", "сразу две акции", "not the only protest"
 _MANY = re.compile(
     r"\b(?:two|three|four|five|several|a number of|a series of|multiple|different|separate)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:(?:counter-?)?protests|rallies|demonstrations|demos|marches|vigils|pickets|actions|events|groups|gatherings)\b"
@@ -861,10 +860,10 @@ def _time_place_pairs(c: _Candidate, segs: list[Segment], starts: list[int],
         if len(times) < 2:
             continue
         places = [p for p in seg_places.get(si, ()) if p.kind == "address"]
-        ranges = len(times) > 1 and all(t.end_hour is not None for t in times)
+        ranges = all(t.end_hour is not None for t in times)
         elsewhere = bool(_ELSEWHERE.search(segs[si].text))
         announced = not elsewhere and _announced(text) < segs[si].end
-        if (ranges or announced) and not elsewhere:
+        if ranges and not elsewhere or announced:
             # sessions given as ranges, each at its own venue ("с 13.00 до 14.00 на площадке …, с
             # 15.00 до 16.00 на площади …"); otherwise single times at venues are a programme's stops
             places = [p for p in seg_places.get(si, ()) if p.kind in ("address", "venue", "named")]

@@ -296,9 +296,9 @@ _T24 = r"(?P<h>[01]?\d|2[0-3])[:](?P<m>[0-5]\d)(?!\d)"
 _T24DOT = r"(?P<h>[01]?\d|2[0-3])\.(?P<m>[0-5]\d)(?![\d.])"
 _NOON = r"(?P<noon>(?<![a-z])(?:12\s+)?noon|midday|полдень|полудня)"
 
-_MONTH_BEFORE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+$")
 _MILITARY = re.compile(r"(?<![\d.:/,-])(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\s*(?:hrs|hours|h)\b\.?", re.I)
 _MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_MONTH_BEFORE = re.compile(r"\b" + _MONTH_ABBR + r"\s+$", re.I)
 _BRIEF_CLOCK = re.compile(
     r"(?<![\d.:/,-])(?<!\bin )(?<!\bof )(?<!\bsince )(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?:-(?P<h2>[01]\d|2[0-3])(?P<m2>[0-5]\d))?"
     r"(?=\s+" + _MONTH_ABBR + r"\s+\d{1,2}\b)"

@@ -241,6 +241,21 @@ _RU_WHERE_CLAUSE = re.compile(r",\s+(?:(?:на|в|у|возле|около|пе�
 _RU_VENUE_WHERE = re.compile(r"(?<![А-Яа-яЁё])" + _RU_VENUE_BODY + r"\Z")
 
 
+_RU_ROUTE_END_BEFORE = re.compile(r"(?<![А-Яа-яЁё])(?:до|к|ко|[А-Яа-яЁё]+\s+до)\s+(?:[А-Яа-яЁё-]+\s+)?$")
+_RU_WITH = re.compile(r"[–— ]*(?:с|со|С|Со)\s")
+_RU_INSTRUMENTAL_NOUN = re.compile(r"(?:ой|ей|ом|ем|ью|ами|ями)$")
+_RU_INSTRUMENTAL_WORD = re.compile(r"(?:ом|ем|ым|им)$")
+
+
+def _ru_with_not_from(m: re.Match[str]) -> bool:
+    """'с' before a place in the instrumental ('с администрацией', or a word before it as in 'с
+    решением мэрии') means 'with', not 'from'."""
+    if not _RU_WITH.match(m.group(0)):
+        return False
+    first_word = (m.group("adj") or "").split()[:1]
+    return bool(_RU_INSTRUMENTAL_NOUN.search(m.group("n"))) or bool(first_word and _RU_INSTRUMENTAL_WORD.search(first_word[0]))
+
+
 def _before_where_clauses(text: str, low: str) -> Iterator[re.Match[str]]:
     """The places that end right before a where-clause, each looked for only in the few words
     before its comma (the body pattern tried at every position of a text costs too much)."""
@@ -485,7 +500,7 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
     where_clauses = _before_where_clauses(text, low) if cyr else ()
     for m in (itertools.chain(scan(_RU_VENUE), line_places, where_clauses) if cyr else ()):
         noun = _RU_NOUNS.get(m.group("n").lower())
-        if m.re is _RU_VENUE_WHERE and re.search(r"(?<![А-Яа-яЁё])(?:до|к|ко|[А-Яа-яЁё]+\s+до)\s+(?:[А-Яа-яЁё-]+\s+)?$", text[max(0, m.start() - 30) : m.start()]):
+        if m.re is _RU_VENUE_WHERE and _RU_ROUTE_END_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
             continue
         if m.re is _RU_VENUE_LINE and not _LINE_REST.match(text, m.end("v")):
             continue  # a line that opens with a place is that place only when it says nothing else ("Площадь Ленина, Пермь")
@@ -522,8 +537,7 @@ def find_places(text: str, spans: list[tuple[int, int]] | None = None) -> list[P
             continue
         if noun in _RU_INSIDE and re.match(r"(?:в|во|В|Во)\s", m.group(0)):
             continue  # "согласован в администрации краевого центра", "сообщили в мэрии": who was asked, not where people stand
-        if re.match(r"[–— ]*(?:с|со|С|Со)\s", m.group(0)) and (re.search(r"(?:ой|ей|ом|ем|ью|ами|ями)$", m.group("n")) or (
-                m.group("adj") or "").split()[:1] and re.search(r"(?:ом|ем|ым|им)$", (m.group("adj") or "").split()[0])):
+        if _ru_with_not_from(m):
             continue  # "согласовать с администрацией", "с решением мэрии": with what; "с площади Свободы" is from where
         along = m.group(0).lstrip("–— ")[:3] in ("по ", "По ")
         if along and noun not in ("улица", "проспект", "бульвар", "набережная"):
